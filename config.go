@@ -1,0 +1,113 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting the handler reads, all from the environment (Function App settings and
+// local.settings.json Values both arrive as environment variables).
+type config struct {
+	DatabaseURL       string
+	JWTSecret         string
+	AccessTokenTTL    time.Duration
+	RefreshTokenGrace time.Duration
+	DefaultUserPass   string
+	ListenAddr        string
+	Port              int
+	AutoMigrate       bool
+	MaxBodyBytes      int64
+	ServiceTimeout    time.Duration
+	DBMaxConns        int32
+	LogLevel          slog.Level
+}
+
+// loadConfig reads and validates the configuration; needSecret is false for subcommands that
+// never issue or check tokens (migrate).
+func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
+	c := config{
+		JWTSecret:       getenv("DT_JWT_SECRET_KEY"),
+		DefaultUserPass: getenv("DT_DEFAULT_USER_PASS"),
+		ListenAddr:      or(getenv("DT_LISTEN_ADDR"), "127.0.0.1"),
+	}
+	var errs []error
+	intVar := func(name string, def int64) int64 {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return def
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s must be a non-negative integer, got %q", name, v))
+			return def
+		}
+		return n
+	}
+	c.AccessTokenTTL = time.Duration(intVar("DT_JWT_ACCESS_TOKEN_EXPIRES_SECONDS", 3600)) * time.Second
+	c.RefreshTokenGrace = time.Duration(intVar("DT_JWT_REFRESH_TOKEN_GRACE_SECONDS", 3600)) * time.Second
+	c.MaxBodyBytes = intVar("DT_MAX_BODY_BYTES", 64<<20)
+	c.ServiceTimeout = time.Duration(intVar("DT_SERVICE_TIMEOUT", 30)) * time.Second
+	c.DBMaxConns = int32(intVar("DT_DB_MAX_CONNS", 0))
+
+	// The Functions host chooses the port; DT_PORT is for running the binary by hand.
+	port := getenv("FUNCTIONS_CUSTOMHANDLER_PORT")
+	if port == "" {
+		port = or(getenv("DT_PORT"), "7071")
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("port must be a number from 0 to 65535, got %q", port))
+	}
+	c.Port = p
+
+	switch v := strings.ToLower(strings.TrimSpace(getenv("DT_AUTO_MIGRATE"))); v {
+	case "", "true", "1", "yes":
+		c.AutoMigrate = true
+	case "false", "0", "no":
+	default:
+		errs = append(errs, fmt.Errorf("DT_AUTO_MIGRATE must be true or false, got %q", v))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("DT_LOG_LEVEL"), "info"))); err != nil {
+		errs = append(errs, fmt.Errorf("DT_LOG_LEVEL: %w", err))
+	}
+
+	c.DatabaseURL, err = databaseURL(getenv)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if needSecret && c.JWTSecret == "" {
+		errs = append(errs, errors.New("DT_JWT_SECRET_KEY is not set: it is the HS256 key that signs every token"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// databaseURL is DT_DATABASE_URL, or a URL built from the original's DT_SQL_* settings: values
+// trimmed, the database name lower-cased as the original does, the password encoded once.
+func databaseURL(getenv func(string) string) (string, error) {
+	if u := strings.TrimSpace(getenv("DT_DATABASE_URL")); u != "" {
+		return u, nil
+	}
+	host := strings.TrimSpace(getenv("DT_SQL_HOST"))
+	if host == "" {
+		return "", errors.New("no database configured: set DT_DATABASE_URL, or DT_SQL_HOST with DT_SQL_USER, DT_SQL_PASS, DT_SQL_PORT and DT_SQL_DBNAME")
+	}
+	u := url.URL{
+		Scheme: "postgres",
+		User:   url.UserPassword(strings.TrimSpace(getenv("DT_SQL_USER")), strings.TrimSpace(getenv("DT_SQL_PASS"))),
+		Host:   host + ":" + or(strings.TrimSpace(getenv("DT_SQL_PORT")), "5432"),
+		Path:   "/" + strings.ToLower(or(strings.TrimSpace(getenv("DT_SQL_DBNAME")), "dtbase")),
+	}
+	return u.String(), nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

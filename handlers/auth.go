@@ -1,0 +1,298 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/dtbase-go/dtbase/dbcore"
+)
+
+// bcryptCost matches the original's hashes ($2b$12$...).
+const bcryptCost = 12
+
+// claims are the JWT claims exactly as the original writes them, in its order (api-contract.md §1.2),
+// so that tokens are interchangeable between the two implementations sharing a secret.
+type claims struct {
+	Sub       string `json:"sub"`
+	TokenType string `json:"token_type"`
+	Exp       int64  `json:"exp"`
+}
+
+func (c claims) GetExpirationTime() (*jwt.NumericDate, error) {
+	return jwt.NewNumericDate(time.Unix(c.Exp, 0)), nil
+}
+func (c claims) GetIssuedAt() (*jwt.NumericDate, error)  { return nil, nil }
+func (c claims) GetNotBefore() (*jwt.NumericDate, error) { return nil, nil }
+func (c claims) GetIssuer() (string, error)              { return "", nil }
+func (c claims) GetSubject() (string, error)             { return c.Sub, nil }
+func (c claims) GetAudience() (jwt.ClaimStrings, error)  { return nil, nil }
+
+// rawClaims checks that each claim is present and of the right JSON type before it is trusted.
+type rawClaims struct {
+	Sub       *string `json:"sub"`
+	TokenType *string `json:"token_type"`
+	Exp       *int64  `json:"exp"`
+}
+
+const (
+	accessToken  = "access"
+	refreshToken = "refresh"
+)
+
+var (
+	errNotAuthenticated = &apiError{status: http.StatusUnauthorized, detail: "Not authenticated", header: http.Header{"Www-Authenticate": {"Bearer"}}}
+	errExpired          = &apiError{status: http.StatusUnauthorized, detail: "Token has expired"}
+	errBadCredentials   = &apiError{status: http.StatusUnauthorized, detail: "Could not validate credentials"}
+	errWrongType        = &apiError{status: http.StatusUnauthorized, detail: "Token of wrong type"}
+	errBadLogin         = &apiError{status: http.StatusUnauthorized, detail: "Incorrect email or password"}
+)
+
+type tokenPair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (s *Server) issueTokens(email string) (tokenPair, error) {
+	now := s.now()
+	sign := func(typ string, ttl time.Duration) (string, error) {
+		c := claims{Sub: email, TokenType: typ, Exp: now.Add(ttl).Unix()}
+		return jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(s.cfg.JWTSecret)
+	}
+	access, err := sign(accessToken, s.cfg.AccessTokenTTL)
+	if err != nil {
+		return tokenPair{}, err
+	}
+	refresh, err := sign(refreshToken, s.cfg.AccessTokenTTL+s.cfg.RefreshTokenGrace)
+	if err != nil {
+		return tokenPair{}, err
+	}
+	return tokenPair{AccessToken: access, RefreshToken: refresh}, nil
+}
+
+// bearerToken finds the token: X-DT-Authorization first (Static Web Apps overwrites Authorization on
+// proxied calls), then Authorization. The scheme word is matched case-insensitively.
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("X-DT-Authorization")
+	if h == "" {
+		h = r.Header.Get("Authorization")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") {
+		return "", false
+	}
+	return token, true
+}
+
+// authenticate verifies the request's token and that its user still exists, and checks its type.
+func (s *Server) authenticate(r *http.Request, wantType string) (string, error) {
+	token, ok := bearerToken(r)
+	if !ok {
+		return "", errNotAuthenticated
+	}
+	parser := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now))
+	var raw rawClaims
+	// First pass: claim presence and types. The signature is verified in the same call.
+	if _, err := parser.ParseWithClaims(token, &rawMapClaims{&raw}, s.key); err != nil {
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			return "", errExpired
+		}
+		return "", errBadCredentials
+	}
+	if raw.Sub == nil || raw.TokenType == nil || raw.Exp == nil {
+		return "", errBadCredentials
+	}
+	exists, err := s.db.UserExists(r.Context(), *raw.Sub)
+	if err != nil {
+		return "", err
+	}
+	if !exists {
+		return "", errBadCredentials
+	}
+	if *raw.TokenType != wantType {
+		return "", errWrongType
+	}
+	return *raw.Sub, nil
+}
+
+func (s *Server) key(t *jwt.Token) (any, error) { return s.cfg.JWTSecret, nil }
+
+// rawMapClaims lets the parser validate exp while the claim types are checked by rawClaims.
+type rawMapClaims struct{ *rawClaims }
+
+func (c rawMapClaims) GetExpirationTime() (*jwt.NumericDate, error) {
+	if c.Exp == nil {
+		return nil, nil
+	}
+	return jwt.NewNumericDate(time.Unix(*c.Exp, 0)), nil
+}
+func (c rawMapClaims) GetIssuedAt() (*jwt.NumericDate, error)  { return nil, nil }
+func (c rawMapClaims) GetNotBefore() (*jwt.NumericDate, error) { return nil, nil }
+func (c rawMapClaims) GetIssuer() (string, error)              { return "", nil }
+func (c rawMapClaims) GetSubject() (string, error)             { return "", nil }
+func (c rawMapClaims) GetAudience() (jwt.ClaimStrings, error)  { return nil, nil }
+
+// requireAccess lets a request through only with a valid access token of an existing user.
+func (s *Server) requireAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		email, err := s.authenticate(r, accessToken)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, email)))
+	})
+}
+
+// checkPassword compares password with a stored bcrypt hash. Like Python's bcrypt it uses only the
+// first 72 bytes, so hashes made by the original keep verifying.
+func checkPassword(hash []byte, password string) bool {
+	return bcrypt.CompareHashAndPassword(hash, truncate72(password)) == nil
+}
+
+func hashPassword(password string) ([]byte, error) {
+	return bcrypt.GenerateFromPassword(truncate72(password), bcryptCost)
+}
+
+func truncate72(password string) []byte {
+	b := []byte(password)
+	if len(b) > 72 {
+		b = b[:72]
+	}
+	return b
+}
+
+// dummyHash is compared against when the email is unknown, so that a login takes as long whether
+// or not the user exists.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("dtbase-no-such-user"), bcryptCost)
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, false)
+	if err != nil {
+		return err
+	}
+	email, password := body.str("email"), body.str("password")
+	if err := body.err(); err != nil {
+		return err
+	}
+	hash, err := s.db.UserPasswordHash(r.Context(), email)
+	if de, ok := dbcore.AsError(err); ok && de.Kind == dbcore.KindInvalid {
+		checkPassword(dummyHash, password)
+		return errBadLogin
+	}
+	if err != nil {
+		return err
+	}
+	if !checkPassword(hash, password) {
+		return errBadLogin
+	}
+	pair, err := s.issueTokens(email)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pair)
+	return nil
+}
+
+func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
+	email, err := s.authenticate(r, refreshToken)
+	if err != nil {
+		return err
+	}
+	pair, err := s.issueTokens(email)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, pair)
+	return nil
+}
+
+// emailPattern is the original's check (api-contract.md §2.2).
+var emailPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9.-]*[A-Za-z0-9]$`)
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.db.ListUsers(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, users)
+	return nil
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, false)
+	if err != nil {
+		return err
+	}
+	email, password := body.str("email"), body.str("password")
+	if err := body.err(); err != nil {
+		return err
+	}
+	if !emailPattern.MatchString(email) {
+		return badRequest("Not a valid email address")
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	if err := s.db.CreateUser(r.Context(), email, hash); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusCreated, "User created")
+	return nil
+}
+
+func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, false)
+	if err != nil {
+		return err
+	}
+	email := body.str("email")
+	if err := body.err(); err != nil {
+		return err
+	}
+	if err := s.db.DeleteUser(r.Context(), email); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusOK, "User deleted")
+	return nil
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, false)
+	if err != nil {
+		return err
+	}
+	email, password := body.str("email"), body.str("password")
+	if err := body.err(); err != nil {
+		return err
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	if err := s.db.SetPassword(r.Context(), email, hash); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusOK, "Password changed")
+	return nil
+}
+
+// SetUpDefaultUser creates default_user@localhost with password, or resets its password; with an
+// empty password it deletes the user (api-contract.md §1.6, with its fix).
+func SetUpDefaultUser(ctx context.Context, db *dbcore.DB, password string) error {
+	if password == "" {
+		return db.DeleteUserIfExists(ctx, dbcore.DefaultUserEmail)
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return db.UpsertUser(ctx, dbcore.DefaultUserEmail, hash)
+}

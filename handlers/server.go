@@ -1,0 +1,248 @@
+// Package handlers is the Azure Functions custom handler: the DTBase HTTP API under /api, served
+// from the original request paths that the Functions host forwards.
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/dtbase-go/dtbase/dbcore"
+)
+
+// Config holds what the handlers need from the process configuration.
+type Config struct {
+	JWTSecret          []byte
+	AccessTokenTTL     time.Duration
+	RefreshTokenGrace  time.Duration
+	MaxBodyBytes       int64
+	ServiceTimeout     time.Duration
+}
+
+// Server serves the API. Its zero value is not usable; build one with New.
+type Server struct {
+	db    *dbcore.DB
+	cfg   Config
+	log   *slog.Logger
+	now   func() time.Time
+	ready <-chan struct{}
+}
+
+// New returns a Server. Requests wait for ready to close (start-up work such as migrations) before
+// they touch the database; a nil ready means ready now.
+func New(db *dbcore.DB, cfg Config, log *slog.Logger, ready <-chan struct{}) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 64 << 20
+	}
+	if cfg.ServiceTimeout == 0 {
+		cfg.ServiceTimeout = 30 * time.Second
+	}
+	if ready == nil {
+		c := make(chan struct{})
+		close(c)
+		ready = c
+	}
+	return &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready}
+}
+
+// SetClock replaces the server's clock, for tests.
+func (s *Server) SetClock(now func() time.Time) { s.now = now }
+
+// route is one endpoint of the API.
+type route struct {
+	method, path string
+	h            func(*Server, http.ResponseWriter, *http.Request) error
+	public       bool
+}
+
+// routes is the single table of every endpoint under /api.
+var routes = []route{
+	{"GET", "/health", (*Server).health, true},
+	{"GET", "/openapi.json", (*Server).openAPI, true},
+	{"GET", "/docs", (*Server).docs, true},
+
+	{"POST", "/auth/login", (*Server).login, true},
+	{"POST", "/auth/refresh", (*Server).refresh, true},
+
+	{"GET", "/user/list-users", (*Server).listUsers, false},
+	{"POST", "/user/create-user", (*Server).createUser, false},
+	{"POST", "/user/delete-user", (*Server).deleteUser, false},
+	{"POST", "/user/change-password", (*Server).changePassword, false},
+
+	{"POST", "/location/insert-location-schema", (*Server).insertLocationSchema, false},
+	{"POST", "/location/insert-location", (*Server).insertLocation, false},
+	{"POST", "/location/insert-location-for-schema", (*Server).insertLocationForSchema, false},
+	{"POST", "/location/list-locations", (*Server).listLocations, false},
+	{"GET", "/location/list-location-schemas", (*Server).listLocationSchemas, false},
+	{"GET", "/location/list-location-identifiers", (*Server).listLocationIdentifiers, false},
+	{"POST", "/location/get-schema-details", (*Server).getSchemaDetails, false},
+	{"POST", "/location/delete-location-schema", (*Server).deleteLocationSchema, false},
+	{"POST", "/location/delete-location", (*Server).deleteLocation, false},
+
+	{"POST", "/sensor/insert-sensor-type", (*Server).insertSensorType, false},
+	{"POST", "/sensor/insert-sensor", (*Server).insertSensor, false},
+	{"POST", "/sensor/insert-sensor-location", (*Server).insertSensorLocation, false},
+	{"POST", "/sensor/list-sensor-locations", (*Server).listSensorLocations, false},
+	{"POST", "/sensor/insert-sensor-readings", (*Server).insertSensorReadings, false},
+	{"POST", "/sensor/list-sensors", (*Server).listSensors, false},
+	{"GET", "/sensor/list-sensor-types", (*Server).listSensorTypes, false},
+	{"GET", "/sensor/list-measures", (*Server).listMeasures, false},
+	{"POST", "/sensor/sensor-readings", (*Server).sensorReadings, false},
+	{"POST", "/sensor/delete-sensor", (*Server).deleteSensor, false},
+	{"POST", "/sensor/delete-sensor-type", (*Server).deleteSensorType, false},
+	{"POST", "/sensor/edit-sensor", (*Server).editSensor, false},
+
+	{"POST", "/model/insert-model", (*Server).insertModel, false},
+	{"GET", "/model/list-models", (*Server).listModels, false},
+	{"POST", "/model/delete-model", (*Server).deleteModel, false},
+	{"POST", "/model/insert-model-scenario", (*Server).insertModelScenario, false},
+	{"GET", "/model/list-model-scenarios", (*Server).listModelScenarios, false},
+	{"POST", "/model/delete-model-scenario", (*Server).deleteModelScenario, false},
+	{"POST", "/model/insert-model-measure", (*Server).insertModelMeasure, false},
+	{"GET", "/model/list-model-measures", (*Server).listModelMeasures, false},
+	{"POST", "/model/delete-model-measure", (*Server).deleteModelMeasure, false},
+	{"POST", "/model/insert-model-run", (*Server).insertModelRun, false},
+	{"POST", "/model/list-model-runs", (*Server).listModelRuns, false},
+	{"POST", "/model/get-model-run", (*Server).getModelRun, false},
+	{"POST", "/model/get-model-run-sensor-measure", (*Server).getModelRunSensorMeasure, false},
+
+	{"POST", "/service/insert-service", (*Server).insertService, false},
+	{"GET", "/service/list-services", (*Server).listServices, false},
+	{"POST", "/service/delete-service", (*Server).deleteService, false},
+	{"POST", "/service/insert-parameter-set", (*Server).insertParameterSet, false},
+	{"POST", "/service/delete-parameter-set", (*Server).deleteParameterSet, false},
+	{"POST", "/service/list-parameter-sets", (*Server).listParameterSets, false},
+	{"POST", "/service/edit-parameter-set", (*Server).editParameterSet, false},
+	{"POST", "/service/run-service", (*Server).runService, false},
+	{"POST", "/service/list-runs", (*Server).listRuns, false},
+}
+
+// apiPrefix is the Functions route prefix (host.json extensions.http.routePrefix).
+const apiPrefix = "/api"
+
+// Routes returns the handler for everything the Functions host forwards to this process.
+func (s *Server) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.Use(s.logRequests, s.recoverPanics)
+	// The host's readiness probe: any answer will do, and it must not wait for the database.
+	r.Get("/", func(w http.ResponseWriter, r *http.Request) { writeDetail(w, http.StatusOK, "DTBase handler running") })
+	r.Route(apiPrefix, func(api chi.Router) {
+		api.Use(s.waitReady)
+		for _, rt := range routes {
+			var h http.Handler = s.handle(func(w http.ResponseWriter, r *http.Request) error { return rt.h(s, w, r) })
+			if !rt.public {
+				h = s.requireAccess(h)
+			}
+			api.Method(rt.method, rt.path, h)
+		}
+	})
+	r.NotFound(s.notFound(r))
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeDetail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
+	})
+	return r
+}
+
+// notFound answers unknown paths; a known path with an extra or missing trailing slash is
+// redirected to its canonical form with 307, as the original's framework does.
+func (s *Server) notFound(mux chi.Routes) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		alt := p + "/"
+		if strings.HasSuffix(p, "/") {
+			alt = strings.TrimSuffix(p, "/")
+		}
+		if alt != "" && alt != p && strings.HasPrefix(alt, apiPrefix+"/") && mux.Match(chi.NewRouteContext(), r.Method, alt) {
+			u := *r.URL
+			u.Path = alt
+			http.Redirect(w, r, u.String(), http.StatusTemporaryRedirect)
+			return
+		}
+		writeDetail(w, http.StatusNotFound, "Not Found")
+	}
+}
+
+// waitReady holds requests until start-up (migrations, default user) is done.
+func (s *Server) waitReady(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-s.ready:
+			next.ServeHTTP(w, r)
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+			writeDetail(w, http.StatusServiceUnavailable, "The service is starting; try again shortly")
+		}
+	})
+}
+
+// invocationID is the Functions host's id for this invocation, if the host sent the request.
+func invocationID(r *http.Request) string { return r.Header.Get("X-Azure-Functions-InvocationId") }
+
+// statusRecorder remembers the status a handler wrote, for the request log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (sr *statusRecorder) WriteHeader(code int) {
+	if sr.status == 0 {
+		sr.status = code
+	}
+	sr.ResponseWriter.WriteHeader(code)
+}
+
+func (sr *statusRecorder) Write(b []byte) (int, error) {
+	if sr.status == 0 {
+		sr.status = http.StatusOK
+	}
+	return sr.ResponseWriter.Write(b)
+}
+
+func (sr *statusRecorder) Unwrap() http.ResponseWriter { return sr.ResponseWriter }
+
+// logRequests writes one log line per request, tagged with the Functions invocation id.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		if r.URL.Path == "/" {
+			return // the host's readiness probe
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)),
+			slog.String("invocation_id", invocationID(r)))
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500 instead of a dropped connection.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "value", v, "path", r.URL.Path, "invocation_id", invocationID(r))
+				writeDetail(w, http.StatusInternalServerError, "Internal server error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// contextKey keys request-scoped values.
+type contextKey int
+
+const userKey contextKey = iota
+
+// currentUser returns the email of the authenticated user.
+func currentUser(ctx context.Context) string {
+	email, _ := ctx.Value(userKey).(string)
+	return email
+}

@@ -1,0 +1,325 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+	"time"
+
+	"github.com/dtbase-go/dtbase/dbcore"
+)
+
+var httpMethods = map[string]bool{"GET": true, "POST": true, "PUT": true, "DELETE": true}
+
+// checkServiceURL allows only absolute http and https URLs.
+func checkServiceURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return badRequest("Service URL must be an absolute http or https URL")
+	}
+	return nil
+}
+
+func (s *Server) insertService(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, false)
+	if err != nil {
+		return err
+	}
+	svc := dbcore.Service{Name: body.str("name"), URL: body.str("url"), HTTPMethod: body.str("http_method")}
+	if err := body.err(); err != nil {
+		return err
+	}
+	if !httpMethods[svc.HTTPMethod] {
+		return badRequest("http_method must be one of GET, POST, PUT, DELETE")
+	}
+	if err := checkServiceURL(svc.URL); err != nil {
+		return err
+	}
+	if err := s.db.InsertService(r.Context(), svc); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusCreated, "Service created successfully.")
+	return nil
+}
+
+func (s *Server) listServices(w http.ResponseWriter, r *http.Request) error {
+	svcs, err := s.db.ListServices(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, svcs)
+	return nil
+}
+
+func (s *Server) deleteService(w http.ResponseWriter, r *http.Request) error {
+	name, err := s.nameOnly(r, "name")
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteService(r.Context(), name); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusOK, "Service deleted successfully.")
+	return nil
+}
+
+// parameterSet reads service_name, name and the parameters object, keeping the object's own text.
+func (s *Server) parameterSet(r *http.Request, withParams bool) (dbcore.ParameterSet, error) {
+	body, err := s.decodeBody(r, false)
+	if err != nil {
+		return dbcore.ParameterSet{}, err
+	}
+	p := dbcore.ParameterSet{ServiceName: body.str("service_name"), Name: body.str("name")}
+	if withParams {
+		params := body.jsonObject("parameters")
+		if body.err() == nil {
+			p.Parameters, err = marshalJSON(params)
+			if err != nil {
+				return p, err
+			}
+		}
+	}
+	return p, body.err()
+}
+
+// marshalJSON encodes decoded JSON back to text without HTML escaping; numbers keep their literal
+// form because bodies are decoded with UseNumber.
+func marshalJSON(v any) (json.RawMessage, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode JSON: %w", err)
+	}
+	return json.RawMessage(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+}
+
+func (s *Server) insertParameterSet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.parameterSet(r, true)
+	if err != nil {
+		return err
+	}
+	if err := s.db.InsertParameterSet(r.Context(), p); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusCreated, "Parameter set created successfully.")
+	return nil
+}
+
+func (s *Server) deleteParameterSet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.parameterSet(r, false)
+	if err != nil {
+		return err
+	}
+	if err := s.db.DeleteParameterSet(r.Context(), p.ServiceName, p.Name); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusOK, "Parameter set deleted successfully.")
+	return nil
+}
+
+func (s *Server) editParameterSet(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.parameterSet(r, true)
+	if err != nil {
+		return err
+	}
+	if err := s.db.EditParameterSet(r.Context(), p); err != nil {
+		return err
+	}
+	writeDetail(w, http.StatusOK, "Parameter set edited successfully.")
+	return nil
+}
+
+func (s *Server) listParameterSets(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, true)
+	if err != nil {
+		return err
+	}
+	var service *string
+	if body != nil {
+		service = body.optStr("service_name")
+		if err := body.err(); err != nil {
+			return err
+		}
+	}
+	sets, err := s.db.ListParameterSets(r.Context(), service)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sets)
+	return nil
+}
+
+func (s *Server) runService(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, false)
+	if err != nil {
+		return err
+	}
+	name, setName := body.str("service_name"), body.optStr("parameter_set_name")
+	var params any
+	if v, ok := body.field("parameters", false); ok && v != nil {
+		switch v.(type) {
+		case map[string]any, []any:
+			params = v
+		default:
+			body.fail(body.at("parameters"), "dict_type", "Input should be a valid dictionary or list", v)
+		}
+	}
+	if err := body.err(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	svc, err := s.db.GetService(ctx, name)
+	if err != nil {
+		return badRequest("Service or parameter set does not exist.")
+	}
+	var effective json.RawMessage
+	if setName != nil {
+		set, err := s.db.GetParameterSet(ctx, name, *setName)
+		if err != nil {
+			if de, ok := dbcore.AsError(err); ok && de.Kind == dbcore.KindInvalid {
+				return badRequest("Service or parameter set does not exist.")
+			}
+			return err
+		}
+		effective = set.Parameters
+	}
+	// Explicit parameters win over the set's, but the run still records the set (tested upstream).
+	if params != nil {
+		if effective, err = marshalJSON(params); err != nil {
+			return err
+		}
+	}
+	run := s.callService(ctx, svc, effective)
+	run.ParameterSetName = setName
+	if err := s.db.RecordRun(context.WithoutCancel(ctx), run); err != nil {
+		return err
+	}
+	if run.Error != nil {
+		return &apiError{status: http.StatusBadGateway, detail: "Service call failed: " + *run.Error}
+	}
+	writeDetail(w, http.StatusOK, "Service called successfully.")
+	return nil
+}
+
+// callService sends one request to the service and describes the outcome as a run record.
+func (s *Server) callService(ctx context.Context, svc dbcore.Service, params json.RawMessage) dbcore.ServiceRun {
+	run := dbcore.ServiceRun{ServiceName: svc.Name, Parameters: params, Timestamp: s.now()}
+	start := time.Now()
+	fail := func(err error) dbcore.ServiceRun {
+		msg := err.Error()
+		run.Error = &msg
+		d := float64(time.Since(start).Microseconds()) / 1000
+		run.DurationMS = &d
+		return run
+	}
+	if err := checkServiceURL(svc.URL); err != nil {
+		return fail(err)
+	}
+	var reqBody io.Reader
+	if params != nil {
+		reqBody = bytes.NewReader(params)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ServiceTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, svc.HTTPMethod, svc.URL, reqBody)
+	if err != nil {
+		return fail(err)
+	}
+	if params != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := serviceClient.Do(req)
+	if err != nil {
+		return fail(errors.Unwrap(err))
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fail(err)
+	}
+	d := float64(time.Since(start).Microseconds()) / 1000
+	run.DurationMS = &d
+	run.ResponseStatusCode = resp.StatusCode
+	if json.Valid(data) {
+		compact := new(bytes.Buffer)
+		if json.Compact(compact, data) == nil {
+			run.ResponseJSON = compact.Bytes()
+		}
+	}
+	return run
+}
+
+// serviceClient refuses to connect to link-local and cloud metadata addresses (SSRF), wherever a
+// name resolves or a redirect leads.
+var serviceClient = &http.Client{
+	Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment,
+		DialContext: (&net.Dialer{
+			Timeout: 10 * time.Second,
+			Control: func(network, address string, _ syscall.RawConn) error {
+				host, _, err := net.SplitHostPort(address)
+				if err != nil {
+					return err
+				}
+				if ip := net.ParseIP(host); ip != nil && forbiddenServiceIP(ip) {
+					return fmt.Errorf("address %s is not allowed for services", host)
+				}
+				return nil
+			},
+		}).DialContext,
+		MaxIdleConnsPerHost: 8,
+	},
+}
+
+var metadataIPv6 = net.ParseIP("fd00:ec2::254")
+
+func forbiddenServiceIP(ip net.IP) bool {
+	return ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.Equal(metadataIPv6) || ip.IsUnspecified()
+}
+
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
+	body, err := s.decodeBody(r, true)
+	if err != nil {
+		return err
+	}
+	var service, set *string
+	if body != nil {
+		service, set = body.optStr("service_name"), body.optStr("parameter_set_name")
+		if err := body.err(); err != nil {
+			return err
+		}
+	}
+	if set != nil && service == nil {
+		return badRequest("parameter_set_name cannot be provided without service_name.")
+	}
+	runs, err := s.db.ListRuns(r.Context(), service, set)
+	if err != nil {
+		return err
+	}
+	type runJSON struct {
+		ServiceName        string          `json:"service_name"`
+		ParameterSetName   *string         `json:"parameter_set_name"`
+		Parameters         json.RawMessage `json:"parameters"`
+		ResponseJSON       json.RawMessage `json:"response_json"`
+		ResponseStatusCode int             `json:"response_status_code"`
+		Timestamp          jsonTime        `json:"timestamp"`
+		DurationMS         *float64        `json:"duration_ms"`
+		Error              *string         `json:"error"`
+	}
+	out := make([]runJSON, len(runs))
+	for i, run := range runs {
+		out[i] = runJSON{run.ServiceName, run.ParameterSetName, run.Parameters, run.ResponseJSON,
+			run.ResponseStatusCode, jsonTime(run.Timestamp), run.DurationMS, run.Error}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+

@@ -1,0 +1,184 @@
+// Command handler is the DTBase Azure Functions custom handler: an HTTP server for the whole API.
+//
+//	handler [serve]          serve the API (the default)
+//	handler migrate [up]     apply pending database migrations
+//	handler migrate status   list migrations and whether each is applied
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/dtbase-go/dtbase/dbcore"
+	"github.com/dtbase-go/dtbase/handlers"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "handler:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, getenv)
+	case "migrate":
+		return migrate(ctx, args, getenv)
+	}
+	return fmt.Errorf("unknown command %q (commands: serve, migrate)", cmd)
+}
+
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string) error {
+	cfg, err := loadConfig(getenv, false)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	db, err := dbcore.Open(ctx, cfg.DatabaseURL, dbcore.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sub := "up"
+	if len(args) > 0 {
+		sub = args[0]
+	}
+	switch sub {
+	case "up":
+		if err := dbcore.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+			return err
+		}
+		n, err := db.Migrate(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("applied %d migration(s)\n", n)
+	case "status":
+		st, err := db.MigrationStatuses(ctx)
+		if err != nil {
+			return err
+		}
+		for _, s := range st {
+			state := "pending"
+			if s.Applied {
+				state = "applied"
+			}
+			fmt.Printf("%05d %-8s %s\n", s.Version, state, s.Name)
+		}
+	default:
+		return fmt.Errorf("unknown migrate command %q (up, status)", sub)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, getenv func(string) string) error {
+	cfg, err := loadConfig(getenv, true)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := newLogger(cfg.LogLevel)
+	slog.SetDefault(log)
+
+	// Listen before anything slow: the Functions host polls the port until it answers.
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.ListenAddr, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	db, err := dbcore.Open(ctx, cfg.DatabaseURL, dbcore.Options{MaxConns: cfg.DBMaxConns})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer db.Close()
+
+	ready := make(chan struct{})
+	srv := handlers.New(db, handlers.Config{
+		JWTSecret:         []byte(cfg.JWTSecret),
+		AccessTokenTTL:    cfg.AccessTokenTTL,
+		RefreshTokenGrace: cfg.RefreshTokenGrace,
+		MaxBodyBytes:      cfg.MaxBodyBytes,
+		ServiceTimeout:    cfg.ServiceTimeout,
+	}, log, ready)
+	httpSrv := &http.Server{
+		Handler:           srv.Routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String())
+
+	go func() {
+		startUp(ctx, log, db, cfg)
+		close(ready)
+	}()
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// startUp prepares the database: creates it when missing, applies migrations, sets up the default
+// user. It retries until it succeeds, so the handler comes up even before its database does.
+func startUp(ctx context.Context, log *slog.Logger, db *dbcore.DB, cfg config) {
+	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
+		err := func() error {
+			if cfg.AutoMigrate {
+				if err := dbcore.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+					return err
+				}
+				n, err := db.Migrate(ctx)
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					log.Info("applied migrations", "count", n)
+				}
+			}
+			return handlers.SetUpDefaultUser(ctx, db, cfg.DefaultUserPass)
+		}()
+		if err == nil {
+			log.Info("ready")
+			return
+		}
+		if errors.Is(err, context.Canceled) {
+			return
+		}
+		log.Error("start-up failed; retrying", "err", err, "retry_in", delay.String())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(delay):
+		}
+	}
+}
