@@ -246,3 +246,18 @@ func currentUser(ctx context.Context) string {
 	email, _ := ctx.Value(userKey).(string)
 	return email
 }
+
+// Endpoint is a method and path under /api, for documentation and its tests.
+type Endpoint struct {
+	Method, Path string
+	Public       bool
+}
+
+// Endpoints lists every endpoint the router serves, with its full /api path.
+func Endpoints() []Endpoint {
+	out := make([]Endpoint, len(routes))
+	for i, rt := range routes {
+		out[i] = Endpoint{Method: rt.method, Path: apiPrefix + rt.path, Public: rt.public}
+	}
+	return out
+}
