@@ -70,72 +70,58 @@ func (s *Server) decodeBody(r *http.Request, optional bool) (*object, error) {
 		}
 		return nil, validationError{{Type: "missing", Loc: []any{"body"}, Msg: "Field required", Input: nil}}
 	}
-	if depth := jsonDepth(trimmed); depth > maxJSONDepth {
+	members, isObject, offset, err := splitObject(trimmed)
+	if errors.Is(err, errJSONDepth) {
 		return nil, &apiError{status: http.StatusBadRequest, detail: "JSON nested too deeply: at most " + strconv.Itoa(maxJSONDepth) + " levels"}
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	dec.UseNumber()
-	err = dec.Decode(&v)
-	if err == nil && dec.More() {
-		err = errors.New("extra data")
-	}
 	if err != nil {
-		return nil, validationError{{Type: "json_invalid", Loc: []any{"body", dec.InputOffset()}, Msg: "JSON decode error", Input: map[string]any{}, Ctx: map[string]any{"error": jsonErrorText(err)}}}
+		return nil, validationError{{Type: "json_invalid", Loc: []any{"body", offset}, Msg: "JSON decode error", Input: map[string]any{}, Ctx: map[string]any{"error": err.Error()}}}
 	}
-	switch m := v.(type) {
+	if isObject {
+		return &object{raw: members, loc: []any{"body"}, errs: new(validationError)}, nil
+	}
+	switch v := decodeRaw(trimmed); v.(type) {
 	case nil:
 		if optional {
 			return nil, nil
 		}
 		return nil, validationError{{Type: "missing", Loc: []any{"body"}, Msg: "Field required", Input: nil}}
-	case map[string]any:
-		return &object{m: m, loc: []any{"body"}, errs: new(validationError)}, nil
 	default:
 		return nil, validationError{{Type: "model_attributes_type", Loc: []any{"body"}, Msg: "Input should be a valid dictionary or object to extract fields from", Input: v}}
 	}
 }
 
-func jsonErrorText(err error) string {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return syn.Error()
-	}
-	return err.Error()
-}
-
-// jsonDepth returns the deepest nesting of arrays and objects in data, ignoring brackets in strings.
-func jsonDepth(data []byte) int {
-	depth, deepest, inString := 0, 0, false
-	for i := 0; i < len(data); i++ {
-		c := data[i]
-		switch {
-		case inString:
-			if c == '\\' {
-				i++
-			} else if c == '"' {
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
-			depth++
-			if depth > deepest {
-				deepest = depth
-			}
-		case c == ']' || c == '}':
-			depth--
-		}
-	}
-	return deepest
-}
-
-// object reads typed fields out of a decoded JSON object, collecting Pydantic-style errors with
-// their location. Every getter returns a zero value on error; check err() once at the end.
+// object reads typed fields out of a JSON object, collecting Pydantic-style errors with their
+// location. Every getter returns a zero value on error; check err() once at the end. Its fields are
+// either raw JSON (decoded on demand) or already decoded values.
 type object struct {
+	raw  map[string]json.RawMessage
 	m    map[string]any
 	loc  []any
 	errs *validationError
+}
+
+// decodeRaw decodes valid JSON with numbers kept as json.Number.
+func decodeRaw(raw json.RawMessage) any {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return string(raw) // unreachable: raw was validated with the whole body
+	}
+	return v
+}
+
+// input is the object itself, as a missing field's error shows it.
+func (o *object) input() any {
+	if o.raw == nil {
+		return o.m
+	}
+	m := make(map[string]any, len(o.raw))
+	for k, v := range o.raw {
+		m[k] = decodeRaw(v)
+	}
+	return m
 }
 
 func (o *object) at(key any) []any {
@@ -158,11 +144,29 @@ func (o *object) err() error {
 
 // field returns the value under key; a missing key is recorded as an error when required.
 func (o *object) field(key string, required bool) (any, bool) {
-	v, ok := o.m[key]
+	var v any
+	var ok bool
+	if o.raw != nil {
+		var raw json.RawMessage
+		if raw, ok = o.raw[key]; ok {
+			v = decodeRaw(raw)
+		}
+	} else {
+		v, ok = o.m[key]
+	}
 	if !ok && required {
-		o.fail(o.at(key), "missing", "Field required", o.m)
+		o.fail(o.at(key), "missing", "Field required", o.input())
 	}
 	return v, ok
+}
+
+// rawField returns the raw JSON of key when the object is raw-backed and has it.
+func (o *object) rawField(key string) (json.RawMessage, bool) {
+	if o.raw == nil {
+		return nil, false
+	}
+	raw, ok := o.raw[key]
+	return raw, ok
 }
 
 func (o *object) asString(loc []any, v any) (string, bool) {
@@ -330,6 +334,20 @@ func (o *object) child(loc []any, v any) *object {
 
 // objects reads a required array of objects, calling each for every element.
 func (o *object) objects(key string, each func(i int, e *object)) {
+	if raw, ok := o.rawField(key); ok && len(raw) > 0 && raw[0] == '[' {
+		var elems []json.RawMessage
+		if json.Unmarshal(raw, &elems) == nil {
+			for i, elem := range elems {
+				var m map[string]json.RawMessage
+				if json.Unmarshal(elem, &m) != nil || m == nil {
+					o.fail(append(o.at(key), i), "model_attributes_type", "Input should be a valid dictionary or object to extract fields from", decodeRaw(elem))
+					continue
+				}
+				each(i, &object{raw: m, loc: append(o.at(key), i), errs: o.errs})
+			}
+			return
+		}
+	}
 	for i, v := range o.list(key) {
 		if e := o.child(append(o.at(key), i), v); e != nil {
 			each(i, e)
@@ -339,6 +357,11 @@ func (o *object) objects(key string, each func(i int, e *object)) {
 
 // values reads a required array of ValueType scalars.
 func (o *object) values(key string) []dbcore.Value {
+	if raw, ok := o.rawField(key); ok {
+		if out, ok := scanValues(raw); ok {
+			return out
+		}
+	}
 	l := o.list(key)
 	out := make([]dbcore.Value, len(l))
 	for i, v := range l {
@@ -349,6 +372,11 @@ func (o *object) values(key string) []dbcore.Value {
 
 // datetimes reads a required array of datetimes.
 func (o *object) datetimes(key string) []time.Time {
+	if raw, ok := o.rawField(key); ok {
+		if out, ok := scanDatetimes(raw); ok {
+			return out
+		}
+	}
 	l := o.list(key)
 	out := make([]time.Time, len(l))
 	for i, v := range l {
@@ -421,4 +449,101 @@ func numberValue(n json.Number) (dbcore.Value, bool) {
 		}
 	}
 	return dbcore.Value{Type: dbcore.Integer, I: i, F: f}, true
+}
+
+// scanScalars calls fn with the raw bytes of each element of a valid JSON array. It gives up
+// (returns false) on anything but numbers, literals and strings without escapes, leaving those to
+// the general decoder, which also words the errors.
+func scanScalars(raw []byte, fn func(elem []byte) bool) bool {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return false
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		return true
+	}
+	for i < len(raw) {
+		start := i
+		switch raw[i] {
+		case '"':
+			i++
+			for i < len(raw) && raw[i] != '"' {
+				if raw[i] == '\\' {
+					return false
+				}
+				i++
+			}
+			i++
+		case '[', '{':
+			return false
+		default:
+			for i < len(raw) && raw[i] != ',' && raw[i] != ']' && raw[i] != ' ' && raw[i] != '\n' && raw[i] != '\t' && raw[i] != '\r' {
+				i++
+			}
+		}
+		if i > len(raw) || !fn(raw[start:i]) {
+			return false
+		}
+		i = skipSpace(raw, i)
+		if i >= len(raw) {
+			return false
+		}
+		if raw[i] == ']' {
+			return true
+		}
+		if raw[i] != ',' {
+			return false
+		}
+		i = skipSpace(raw, i+1)
+	}
+	return false
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// scanValues is the fast path of values: an array of plain scalars, typed as asValue types them.
+func scanValues(raw []byte) ([]dbcore.Value, bool) {
+	out := make([]dbcore.Value, 0, len(raw)/8)
+	ok := scanScalars(raw, func(e []byte) bool {
+		switch {
+		case e[0] == '"':
+			out = append(out, dbcore.Value{Type: dbcore.String, S: string(e[1 : len(e)-1])})
+		case string(e) == "true" || string(e) == "false":
+			out = append(out, dbcore.Value{Type: dbcore.Boolean, B: e[0] == 't'})
+		default:
+			v, ok := numberValue(json.Number(e))
+			if !ok {
+				return false
+			}
+			out = append(out, v)
+		}
+		return true
+	})
+	return out, ok
+}
+
+// scanDatetimes is the fast path of datetimes: an array of datetime strings or Unix numbers.
+func scanDatetimes(raw []byte) ([]time.Time, bool) {
+	out := make([]time.Time, 0, len(raw)/24)
+	ok := scanScalars(raw, func(e []byte) bool {
+		var v any = json.Number(e)
+		if e[0] == '"' {
+			v = string(e[1 : len(e)-1])
+		} else if e[0] == 't' || e[0] == 'f' || e[0] == 'n' {
+			return false
+		}
+		t, err := parseDatetime(v)
+		if err != nil {
+			return false
+		}
+		out = append(out, t)
+		return true
+	})
+	return out, ok
 }

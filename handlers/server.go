@@ -16,11 +16,11 @@ import (
 
 // Config holds what the handlers need from the process configuration.
 type Config struct {
-	JWTSecret          []byte
-	AccessTokenTTL     time.Duration
-	RefreshTokenGrace  time.Duration
-	MaxBodyBytes       int64
-	ServiceTimeout     time.Duration
+	JWTSecret         []byte
+	AccessTokenTTL    time.Duration
+	RefreshTokenGrace time.Duration
+	MaxBodyBytes      int64
+	ServiceTimeout    time.Duration
 }
 
 // Server serves the API. Its zero value is not usable; build one with New.
@@ -57,68 +57,69 @@ type route struct {
 	method, path string
 	h            func(*Server, http.ResponseWriter, *http.Request) error
 	public       bool
+	meta         bool // answers during start-up too
 }
 
 // routes is the single table of every endpoint under /api.
 var routes = []route{
-	{"GET", "/health", (*Server).health, true},
-	{"GET", "/openapi.json", (*Server).openAPI, true},
-	{"GET", "/docs", (*Server).docs, true},
+	{"GET", "/health", (*Server).health, true, true},
+	{"GET", "/openapi.json", (*Server).openAPI, true, true},
+	{"GET", "/docs", (*Server).docs, true, true},
 
-	{"POST", "/auth/login", (*Server).login, true},
-	{"POST", "/auth/refresh", (*Server).refresh, true},
+	{"POST", "/auth/login", (*Server).login, true, false},
+	{"POST", "/auth/refresh", (*Server).refresh, true, false},
 
-	{"GET", "/user/list-users", (*Server).listUsers, false},
-	{"POST", "/user/create-user", (*Server).createUser, false},
-	{"POST", "/user/delete-user", (*Server).deleteUser, false},
-	{"POST", "/user/change-password", (*Server).changePassword, false},
+	{"GET", "/user/list-users", (*Server).listUsers, false, false},
+	{"POST", "/user/create-user", (*Server).createUser, false, false},
+	{"POST", "/user/delete-user", (*Server).deleteUser, false, false},
+	{"POST", "/user/change-password", (*Server).changePassword, false, false},
 
-	{"POST", "/location/insert-location-schema", (*Server).insertLocationSchema, false},
-	{"POST", "/location/insert-location", (*Server).insertLocation, false},
-	{"POST", "/location/insert-location-for-schema", (*Server).insertLocationForSchema, false},
-	{"POST", "/location/list-locations", (*Server).listLocations, false},
-	{"GET", "/location/list-location-schemas", (*Server).listLocationSchemas, false},
-	{"GET", "/location/list-location-identifiers", (*Server).listLocationIdentifiers, false},
-	{"POST", "/location/get-schema-details", (*Server).getSchemaDetails, false},
-	{"POST", "/location/delete-location-schema", (*Server).deleteLocationSchema, false},
-	{"POST", "/location/delete-location", (*Server).deleteLocation, false},
+	{"POST", "/location/insert-location-schema", (*Server).insertLocationSchema, false, false},
+	{"POST", "/location/insert-location", (*Server).insertLocation, false, false},
+	{"POST", "/location/insert-location-for-schema", (*Server).insertLocationForSchema, false, false},
+	{"POST", "/location/list-locations", (*Server).listLocations, false, false},
+	{"GET", "/location/list-location-schemas", (*Server).listLocationSchemas, false, false},
+	{"GET", "/location/list-location-identifiers", (*Server).listLocationIdentifiers, false, false},
+	{"POST", "/location/get-schema-details", (*Server).getSchemaDetails, false, false},
+	{"POST", "/location/delete-location-schema", (*Server).deleteLocationSchema, false, false},
+	{"POST", "/location/delete-location", (*Server).deleteLocation, false, false},
 
-	{"POST", "/sensor/insert-sensor-type", (*Server).insertSensorType, false},
-	{"POST", "/sensor/insert-sensor", (*Server).insertSensor, false},
-	{"POST", "/sensor/insert-sensor-location", (*Server).insertSensorLocation, false},
-	{"POST", "/sensor/list-sensor-locations", (*Server).listSensorLocations, false},
-	{"POST", "/sensor/insert-sensor-readings", (*Server).insertSensorReadings, false},
-	{"POST", "/sensor/list-sensors", (*Server).listSensors, false},
-	{"GET", "/sensor/list-sensor-types", (*Server).listSensorTypes, false},
-	{"GET", "/sensor/list-measures", (*Server).listMeasures, false},
-	{"POST", "/sensor/sensor-readings", (*Server).sensorReadings, false},
-	{"POST", "/sensor/delete-sensor", (*Server).deleteSensor, false},
-	{"POST", "/sensor/delete-sensor-type", (*Server).deleteSensorType, false},
-	{"POST", "/sensor/edit-sensor", (*Server).editSensor, false},
+	{"POST", "/sensor/insert-sensor-type", (*Server).insertSensorType, false, false},
+	{"POST", "/sensor/insert-sensor", (*Server).insertSensor, false, false},
+	{"POST", "/sensor/insert-sensor-location", (*Server).insertSensorLocation, false, false},
+	{"POST", "/sensor/list-sensor-locations", (*Server).listSensorLocations, false, false},
+	{"POST", "/sensor/insert-sensor-readings", (*Server).insertSensorReadings, false, false},
+	{"POST", "/sensor/list-sensors", (*Server).listSensors, false, false},
+	{"GET", "/sensor/list-sensor-types", (*Server).listSensorTypes, false, false},
+	{"GET", "/sensor/list-measures", (*Server).listMeasures, false, false},
+	{"POST", "/sensor/sensor-readings", (*Server).sensorReadings, false, false},
+	{"POST", "/sensor/delete-sensor", (*Server).deleteSensor, false, false},
+	{"POST", "/sensor/delete-sensor-type", (*Server).deleteSensorType, false, false},
+	{"POST", "/sensor/edit-sensor", (*Server).editSensor, false, false},
 
-	{"POST", "/model/insert-model", (*Server).insertModel, false},
-	{"GET", "/model/list-models", (*Server).listModels, false},
-	{"POST", "/model/delete-model", (*Server).deleteModel, false},
-	{"POST", "/model/insert-model-scenario", (*Server).insertModelScenario, false},
-	{"GET", "/model/list-model-scenarios", (*Server).listModelScenarios, false},
-	{"POST", "/model/delete-model-scenario", (*Server).deleteModelScenario, false},
-	{"POST", "/model/insert-model-measure", (*Server).insertModelMeasure, false},
-	{"GET", "/model/list-model-measures", (*Server).listModelMeasures, false},
-	{"POST", "/model/delete-model-measure", (*Server).deleteModelMeasure, false},
-	{"POST", "/model/insert-model-run", (*Server).insertModelRun, false},
-	{"POST", "/model/list-model-runs", (*Server).listModelRuns, false},
-	{"POST", "/model/get-model-run", (*Server).getModelRun, false},
-	{"POST", "/model/get-model-run-sensor-measure", (*Server).getModelRunSensorMeasure, false},
+	{"POST", "/model/insert-model", (*Server).insertModel, false, false},
+	{"GET", "/model/list-models", (*Server).listModels, false, false},
+	{"POST", "/model/delete-model", (*Server).deleteModel, false, false},
+	{"POST", "/model/insert-model-scenario", (*Server).insertModelScenario, false, false},
+	{"GET", "/model/list-model-scenarios", (*Server).listModelScenarios, false, false},
+	{"POST", "/model/delete-model-scenario", (*Server).deleteModelScenario, false, false},
+	{"POST", "/model/insert-model-measure", (*Server).insertModelMeasure, false, false},
+	{"GET", "/model/list-model-measures", (*Server).listModelMeasures, false, false},
+	{"POST", "/model/delete-model-measure", (*Server).deleteModelMeasure, false, false},
+	{"POST", "/model/insert-model-run", (*Server).insertModelRun, false, false},
+	{"POST", "/model/list-model-runs", (*Server).listModelRuns, false, false},
+	{"POST", "/model/get-model-run", (*Server).getModelRun, false, false},
+	{"POST", "/model/get-model-run-sensor-measure", (*Server).getModelRunSensorMeasure, false, false},
 
-	{"POST", "/service/insert-service", (*Server).insertService, false},
-	{"GET", "/service/list-services", (*Server).listServices, false},
-	{"POST", "/service/delete-service", (*Server).deleteService, false},
-	{"POST", "/service/insert-parameter-set", (*Server).insertParameterSet, false},
-	{"POST", "/service/delete-parameter-set", (*Server).deleteParameterSet, false},
-	{"POST", "/service/list-parameter-sets", (*Server).listParameterSets, false},
-	{"POST", "/service/edit-parameter-set", (*Server).editParameterSet, false},
-	{"POST", "/service/run-service", (*Server).runService, false},
-	{"POST", "/service/list-runs", (*Server).listRuns, false},
+	{"POST", "/service/insert-service", (*Server).insertService, false, false},
+	{"GET", "/service/list-services", (*Server).listServices, false, false},
+	{"POST", "/service/delete-service", (*Server).deleteService, false, false},
+	{"POST", "/service/insert-parameter-set", (*Server).insertParameterSet, false, false},
+	{"POST", "/service/delete-parameter-set", (*Server).deleteParameterSet, false, false},
+	{"POST", "/service/list-parameter-sets", (*Server).listParameterSets, false, false},
+	{"POST", "/service/edit-parameter-set", (*Server).editParameterSet, false, false},
+	{"POST", "/service/run-service", (*Server).runService, false, false},
+	{"POST", "/service/list-runs", (*Server).listRuns, false, false},
 }
 
 // apiPrefix is the Functions route prefix (host.json extensions.http.routePrefix).
@@ -131,11 +132,13 @@ func (s *Server) Routes() http.Handler {
 	// The host's readiness probe: any answer will do, and it must not wait for the database.
 	r.Get("/", func(w http.ResponseWriter, r *http.Request) { writeDetail(w, http.StatusOK, "DTBase handler running") })
 	r.Route(apiPrefix, func(api chi.Router) {
-		api.Use(s.waitReady)
 		for _, rt := range routes {
 			var h http.Handler = s.handle(func(w http.ResponseWriter, r *http.Request) error { return rt.h(s, w, r) })
 			if !rt.public {
 				h = s.requireAccess(h)
+			}
+			if !rt.meta {
+				h = s.waitReady(h)
 			}
 			api.Method(rt.method, rt.path, h)
 		}

@@ -20,6 +20,9 @@ func parseDatetime(v any) (time.Time, error) {
 		}
 		return unixTime(f)
 	case string:
+		if len(x) >= 5 && x[4] == '-' { // a date; skip the numeric attempt, which allocates on failure
+			return parseISO(x)
+		}
 		if f, err := strconv.ParseFloat(x, 64); err == nil && len(x) > 0 && x[0] != '+' {
 			return unixTime(f)
 		}
