@@ -143,30 +143,45 @@ func (s *Server) Routes() http.Handler {
 			api.Method(rt.method, rt.path, h)
 		}
 	})
-	r.NotFound(s.notFound(r))
+	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		if methods := methodsFor(r.URL.Path); len(methods) > 0 {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+		}
 		writeDetail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
 	})
 	return r
 }
 
 // notFound answers unknown paths; a known path with an extra or missing trailing slash is
-// redirected to its canonical form with 307, as the original's framework does.
-func (s *Server) notFound(mux chi.Routes) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		alt := p + "/"
-		if strings.HasSuffix(p, "/") {
-			alt = strings.TrimSuffix(p, "/")
-		}
-		if alt != "" && alt != p && strings.HasPrefix(alt, apiPrefix+"/") && mux.Match(chi.NewRouteContext(), r.Method, alt) {
-			u := *r.URL
-			u.Path = alt
-			http.Redirect(w, r, u.String(), http.StatusTemporaryRedirect)
-			return
-		}
-		writeDetail(w, http.StatusNotFound, "Not Found")
+// redirected to its canonical form with 307, whatever the method, as the original's framework does.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	alt := p + "/"
+	if strings.HasSuffix(p, "/") {
+		alt = strings.TrimSuffix(p, "/")
 	}
+	if alt != p && len(methodsFor(alt)) > 0 {
+		u := *r.URL
+		u.Path = alt
+		http.Redirect(w, r, u.String(), http.StatusTemporaryRedirect)
+		return
+	}
+	writeDetail(w, http.StatusNotFound, "Not Found")
+}
+
+// methodsFor lists the methods served at path ("/" is the host's readiness probe).
+func methodsFor(path string) []string {
+	if path == "/" {
+		return []string{"GET"}
+	}
+	var out []string
+	for _, rt := range routes {
+		if apiPrefix+rt.path == path {
+			out = append(out, rt.method)
+		}
+	}
+	return out
 }
 
 // waitReady holds requests until start-up (migrations, default user) is done.
