@@ -2,8 +2,9 @@
 -- Fixes to the original schema (api-contract.md §4), applied alike to fresh and adopted databases.
 
 -- §4.5: NULL units must be unique like any other value. An adopted database may already hold duplicate
--- (name, NULL) measures or identifiers; merge each group into its oldest row first, re-pointing every
--- reference, so that no reading, value or link is lost.
+-- (name, NULL) measures or identifiers; merge each group of one datatype into its oldest row first,
+-- re-pointing every reference. A sensor with readings under two merged measures at the same instant
+-- keeps the older measure's reading, as the original keeps the first of two duplicate readings.
 -- +goose StatementBegin
 DO $$
 DECLARE
@@ -13,8 +14,9 @@ BEGIN
   FOR dup IN
     SELECT m.id AS old_id, k.keep_id
     FROM sensor_measure m
-    JOIN (SELECT name, min(id) AS keep_id FROM sensor_measure WHERE units IS NULL GROUP BY name HAVING count(*) > 1) k
-      ON m.name = k.name AND m.units IS NULL AND m.id <> k.keep_id
+    JOIN (SELECT name, datatype, min(id) AS keep_id FROM sensor_measure WHERE units IS NULL
+          GROUP BY name, datatype HAVING count(*) > 1) k
+      ON m.name = k.name AND m.datatype = k.datatype AND m.units IS NULL AND m.id <> k.keep_id
   LOOP
     DELETE FROM sensor_type_measure_relation r WHERE r.measure_id = dup.old_id
       AND EXISTS (SELECT 1 FROM sensor_type_measure_relation k WHERE k.type_id = r.type_id AND k.measure_id = dup.keep_id);
@@ -35,8 +37,9 @@ BEGIN
   FOR dup IN
     SELECT i.id AS old_id, k.keep_id
     FROM location_identifier i
-    JOIN (SELECT name, min(id) AS keep_id FROM location_identifier WHERE units IS NULL GROUP BY name HAVING count(*) > 1) k
-      ON i.name = k.name AND i.units IS NULL AND i.id <> k.keep_id
+    JOIN (SELECT name, datatype, min(id) AS keep_id FROM location_identifier WHERE units IS NULL
+          GROUP BY name, datatype HAVING count(*) > 1) k
+      ON i.name = k.name AND i.datatype = k.datatype AND i.units IS NULL AND i.id <> k.keep_id
   LOOP
     DELETE FROM location_schema_identifier_relation r WHERE r.identifier_id = dup.old_id
       AND EXISTS (SELECT 1 FROM location_schema_identifier_relation k WHERE k.schema_id = r.schema_id AND k.identifier_id = dup.keep_id);
@@ -46,6 +49,13 @@ BEGIN
     END LOOP;
     DELETE FROM location_identifier WHERE id = dup.old_id;
   END LOOP;
+
+  -- Duplicates left differ in datatype: merging would strand their values in the wrong table, so
+  -- the later rows get the datatype in their name, e.g. "door (integer)", and stay readable.
+  UPDATE sensor_measure m SET name = m.name || ' (' || m.datatype || ')'
+    WHERE m.units IS NULL AND EXISTS (SELECT 1 FROM sensor_measure o WHERE o.name = m.name AND o.units IS NULL AND o.id < m.id);
+  UPDATE location_identifier i SET name = i.name || ' (' || i.datatype || ')'
+    WHERE i.units IS NULL AND EXISTS (SELECT 1 FROM location_identifier o WHERE o.name = i.name AND o.units IS NULL AND o.id < i.id);
 END
 $$;
 -- +goose StatementEnd
