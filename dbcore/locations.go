@@ -52,14 +52,16 @@ type coordinate struct {
 	value Value
 }
 
-func checkIdentifiers(ids []Measure) error {
+// checkIdentifiers rejects reserved names, and names listed twice with the conflict detail dup
+// (each endpoint keeps the text the original answers with, api-contract.md §2.3).
+func checkIdentifiers(ids []Measure, dup string) error {
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		if reservedIdentifiers[id.Name] {
 			return Invalidf("'%s' cannot be a location identifier name: it is reserved", id.Name)
 		}
 		if seen[id.Name] {
-			return Conflictf("Identifier '%s' is listed twice", id.Name)
+			return Conflictf("%s", dup)
 		}
 		seen[id.Name] = true
 	}
@@ -95,7 +97,7 @@ func createSchema(ctx context.Context, tx pgx.Tx, s LocationSchema) (int32, erro
 // InsertLocationSchema creates a schema. KindConflict: the name is taken, an identifier is listed
 // twice or exists with another datatype. KindInvalid: a reserved identifier name.
 func (db *DB) InsertLocationSchema(ctx context.Context, s LocationSchema) error {
-	if err := checkIdentifiers(s.Identifiers); err != nil {
+	if err := checkIdentifiers(s.Identifiers, "LocationSchema exists already"); err != nil {
 		return err
 	}
 	return db.transact(ctx, func(tx pgx.Tx) error {
@@ -109,6 +111,8 @@ func (db *DB) InsertLocationSchema(ctx context.Context, s LocationSchema) error 
 
 // schemaIdentifiers returns a schema's id and identifiers in name order; ok is false when the schema
 // does not exist. With lock set the schema row is locked, serialising inserts of its locations.
+// Name order is code-point order (COLLATE "C", here and below), the order that names schemas,
+// whatever the database's collation.
 func schemaIdentifiers(ctx context.Context, q querier, name string, lock bool) (int32, []identifier, bool, error) {
 	var schemaID int32
 	sql := `SELECT id FROM location_schema WHERE name = $1`
@@ -124,7 +128,7 @@ func schemaIdentifiers(ctx context.Context, q querier, name string, lock bool) (
 	}
 	rows, _ := q.Query(ctx, `SELECT i.id, i.name, i.units, i.datatype
 		FROM location_schema_identifier_relation r JOIN location_identifier i ON i.id = r.identifier_id
-		WHERE r.schema_id = $1 ORDER BY i.name, i.id`, schemaID)
+		WHERE r.schema_id = $1 ORDER BY i.name COLLATE "C", i.id`, schemaID)
 	ids, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (identifier, error) {
 		var i identifier
 		err := row.Scan(&i.id, &i.Name, &i.Units, &i.Datatype)
@@ -243,7 +247,7 @@ func (db *DB) InsertLocation(ctx context.Context, ids []Measure, values []Value)
 	if len(ids) != len(values) {
 		return "", Invalidf("Got %d identifiers but %d values", len(ids), len(values))
 	}
-	if err := checkIdentifiers(ids); err != nil {
+	if err := checkIdentifiers(ids, "Location or schema exists already"); err != nil {
 		return "", err
 	}
 	names := make([]string, len(ids))
@@ -274,6 +278,8 @@ func (db *DB) InsertLocation(ctx context.Context, ids []Measure, values []Value)
 	return name, err
 }
 
+// sameIdentifiers reports whether a stored schema has exactly the given identifiers, datatypes
+// included: a datatype that differs is refused as when the schema is new (api-contract.md §4.7).
 func sameIdentifiers(stored []identifier, given []Measure) bool {
 	if len(stored) != len(given) {
 		return false
@@ -281,7 +287,7 @@ func sameIdentifiers(stored []identifier, given []Measure) bool {
 	for _, g := range given {
 		found := false
 		for _, s := range stored {
-			if s.key() == g.key() {
+			if s.key() == g.key() && s.Datatype == g.Datatype {
 				found = true
 				break
 			}
@@ -355,7 +361,7 @@ func locationValues(ctx context.Context, q querier, locIDs []int32) (map[int32][
 			UNION ALL SELECT location_id, identifier_id, value::text FROM location_boolean_value WHERE location_id = ANY($1)
 			UNION ALL SELECT location_id, identifier_id, value FROM location_string_value WHERE location_id = ANY($1)
 		) v JOIN location_identifier i ON i.id = v.identifier_id
-		ORDER BY v.location_id, i.name`, locIDs)
+		ORDER BY v.location_id, i.name COLLATE "C"`, locIDs)
 	defer rows.Close()
 	for rows.Next() {
 		var locID int32
@@ -397,7 +403,7 @@ func (db *DB) ListLocationSchemas(ctx context.Context) ([]LocationSchema, error)
 		FROM location_schema s
 		LEFT JOIN location_schema_identifier_relation r ON r.schema_id = s.id
 		LEFT JOIN location_identifier i ON i.id = r.identifier_id
-		ORDER BY s.id, i.name, i.id`)
+		ORDER BY s.id, i.name COLLATE "C", i.id`)
 	if err != nil {
 		return nil, translate(fmt.Errorf("list location schemas: %w", err))
 	}

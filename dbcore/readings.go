@@ -2,6 +2,7 @@ package dbcore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -57,6 +58,14 @@ func resolveSensorMeasure(ctx context.Context, q querier, uniqueID, measureName 
 	return out[0], nil
 }
 
+// ReadingSource yields a batch of readings in order. Values are already of the Go type of the
+// measure's datatype: float64, int32, bool or string.
+type ReadingSource interface {
+	Next() bool
+	Reading() (time.Time, any)
+	Err() error
+}
+
 // InsertReadings stores readings of one measure of one sensor, all or nothing. Values must match the
 // measure's datatype (integer literals are accepted for floats); readings whose timestamp is already
 // stored are skipped, keeping the old value, as in the original. Errors are KindInvalid for unknown
@@ -65,26 +74,125 @@ func (db *DB) InsertReadings(ctx context.Context, uniqueID, measureName string, 
 	if len(values) != len(timestamps) {
 		return Invalidf("Got %d readings but %d timestamps", len(values), len(timestamps))
 	}
+	return db.InsertReadingStream(ctx, uniqueID, measureName, func(d Datatype) ReadingSource {
+		column, err := valueColumn(values, d, "Reading", measureName)
+		return &sliceSource{ts: timestamps, column: column, i: -1, err: err}
+	})
+}
+
+// sliceSource is a ReadingSource over converted slices.
+type sliceSource struct {
+	ts     []time.Time
+	column any
+	i      int
+	err    error
+}
+
+func (s *sliceSource) Next() bool {
+	s.i++
+	return s.err == nil && s.i < len(s.ts)
+}
+func (s *sliceSource) Reading() (time.Time, any) { return s.ts[s.i], columnAt(s.column, s.i) }
+func (s *sliceSource) Err() error                { return s.err }
+
+// copySource adapts a ReadingSource to pgx's COPY, adding the sensor and measure columns.
+type copySource struct {
+	src                 ReadingSource
+	sensorID, measureID int32
+	row                 [4]any
+}
+
+func (c *copySource) Next() bool { return c.src.Next() }
+func (c *copySource) Values() ([]any, error) {
+	t, v := c.src.Reading()
+	c.row = [4]any{c.sensorID, c.measureID, t, v}
+	return c.row[:], nil
+}
+func (c *copySource) Err() error { return c.src.Err() }
+
+// InsertReadingStream is InsertReadings for a batch decoded while it is written: open is called with
+// the measure's datatype and its source is copied straight into PostgreSQL, so decoding overlaps the
+// database's work. A source error aborts the batch and is returned as it is. open may be called a
+// second time, from the start, when the batch holds readings already stored.
+func (db *DB) InsertReadingStream(ctx context.Context, uniqueID, measureName string, open func(Datatype) ReadingSource) error {
 	sm, err := resolveSensorMeasure(ctx, db.pool, uniqueID, measureName)
 	if err != nil {
 		return translate(err)
 	}
-	if len(values) == 0 {
-		return nil
-	}
-	column, err := valueColumn(values, sm.datatype, "Reading", measureName)
-	if err != nil {
+	var srcErr error
+	// Readings tables have no foreign keys (they would cost most of ingest's time); holding a key-share
+	// lock on the sensor row while writing keeps DeleteSensor from removing the sensor meanwhile.
+	err = db.transact(ctx, func(tx pgx.Tx) error {
+		var locked int32
+		if err := tx.QueryRow(ctx, `SELECT id FROM sensor WHERE id = $1 FOR KEY SHARE`, sm.sensorID).Scan(&locked); err != nil {
+			if errors.Is(err, pgx.ErrNoRows) {
+				return errNoSensor
+			}
+			return fmt.Errorf("lock sensor: %w", err)
+		}
+		// Fast path: COPY, which fails as a whole on a reading already stored; only then is the batch
+		// inserted skipping those, keeping the original's semantics (old value kept) at COPY speed for
+		// the usual, duplicate-free batch. The savepoint lets the transaction survive that failure.
+		table := sensorReadingTable(sm.datatype)
+		copyTx, err := tx.Begin(ctx)
+		if err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		src := open(sm.datatype)
+		_, err = copyTx.CopyFrom(ctx, pgx.Identifier{table}, []string{"sensor_id", "measure_id", "timestamp", "value"},
+			&copySource{src: src, sensorID: sm.sensorID, measureID: sm.measureID})
+		if err == nil {
+			return copyTx.Commit(ctx)
+		}
+		if srcErr = src.Err(); srcErr != nil {
+			return srcErr
+		}
+		if rbErr := copyTx.Rollback(ctx); rbErr != nil || !isUniqueViolation(err) {
+			return fmt.Errorf("copy readings: %w", err)
+		}
+		src = open(sm.datatype)
+		var ts []time.Time
+		var values []any
+		for src.Next() {
+			t, v := src.Reading()
+			ts, values = append(ts, t), append(values, v)
+		}
+		if srcErr = src.Err(); srcErr != nil {
+			return srcErr
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO `+table+` (sensor_id, measure_id, timestamp, value)
+			SELECT $1, $2, t, v FROM unnest($3::timestamptz[], $4::`+sqlArrayType(sm.datatype)+`) AS u(t, v)
+			ON CONFLICT DO NOTHING`, sm.sensorID, sm.measureID, ts, typedColumn(sm.datatype, values))
 		return err
+	})
+	if srcErr != nil {
+		return srcErr
 	}
-	// One statement is atomic, so the batch is all or nothing without an explicit transaction.
-	// unnest over binary-encoded arrays sends the whole batch in one round trip.
-	_, err = db.pool.Exec(ctx, `INSERT INTO `+sensorReadingTable(sm.datatype)+` (sensor_id, measure_id, timestamp, value)
-		SELECT $1, $2, t, v FROM unnest($3::timestamptz[], $4::`+sqlArrayType(sm.datatype)+`) AS u(t, v)
-		ON CONFLICT DO NOTHING`, sm.sensorID, sm.measureID, timestamps, column)
 	if err != nil {
 		return translate(fmt.Errorf("insert readings of %q %q: %w", uniqueID, measureName, err))
 	}
 	return nil
+}
+
+// typedColumn turns values of datatype d into a typed slice for an array parameter.
+func typedColumn(d Datatype, values []any) any {
+	switch d {
+	case Float:
+		return typed[float64](values)
+	case Integer:
+		return typed[int32](values)
+	case Boolean:
+		return typed[bool](values)
+	}
+	return typed[string](values)
+}
+
+func typed[T any](values []any) []T {
+	out := make([]T, len(values))
+	for i, v := range values {
+		out[i] = v.(T)
+	}
+	return out
 }
 
 // valueColumn converts values to datatype d and returns them as a typed slice for an array parameter.
@@ -133,6 +241,21 @@ func valueColumn(values []Value, d Datatype, what, owner string) (any, error) {
 		}
 		return col, nil
 	}
+}
+
+// columnAt returns element i of a column made by valueColumn.
+func columnAt(column any, i int) any {
+	switch c := column.(type) {
+	case []float64:
+		return c[i]
+	case []int32:
+		return c[i]
+	case []bool:
+		return c[i]
+	case []string:
+		return c[i]
+	}
+	panic(fmt.Sprintf("unexpected column type %T", column))
 }
 
 func sqlArrayType(d Datatype) string {

@@ -80,7 +80,8 @@ func (db *DB) InsertSensorType(ctx context.Context, t SensorType) error {
 		seen := make(map[string]bool, len(t.Measures))
 		for _, m := range t.Measures {
 			if seen[m.key()] {
-				return Conflictf("Measure '%s' is listed twice", m.Name)
+				// The original's text for a measure listed twice (api-contract.md §2.4).
+				return Conflictf("Sensor type exists already")
 			}
 			seen[m.key()] = true
 			measureID, err := findOrCreateMeasure(ctx, tx, "sensor_measure", "Sensor measure", m)
@@ -222,6 +223,13 @@ func (db *DB) DeleteSensor(ctx context.Context, uniqueID string) error {
 		}
 		if runs {
 			return Conflictf("Sensor is referenced by model runs")
+		}
+		// Readings tables carry no foreign key (see migration 00002): delete them here, under the
+		// row lock that makes concurrent ingest of this sensor wait.
+		for _, d := range []Datatype{String, Integer, Float, Boolean} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+sensorReadingTable(d)+` WHERE sensor_id = $1`, id); err != nil {
+				return fmt.Errorf("delete readings of sensor %q: %w", uniqueID, err)
+			}
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sensor WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete sensor %q: %w", uniqueID, err)

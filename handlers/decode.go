@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dtbase-go/dtbase/dbcore"
 )
@@ -513,6 +514,9 @@ func scanValues(raw []byte) ([]dbcore.Value, bool) {
 	ok := scanScalars(raw, func(e []byte) bool {
 		switch {
 		case e[0] == '"':
+			if !utf8.Valid(e) { // the general decoder replaces invalid bytes; leave it to it
+				return false
+			}
 			out = append(out, dbcore.Value{Type: dbcore.String, S: string(e[1 : len(e)-1])})
 		case string(e) == "true" || string(e) == "false":
 			out = append(out, dbcore.Value{Type: dbcore.Boolean, B: e[0] == 't'})

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dtbase-go/dtbase/dbcore"
 )
@@ -129,7 +130,7 @@ func valueElement(e []byte, d dbcore.Datatype) (any, error) {
 			return false, nil
 		}
 	case dbcore.String:
-		if e[0] == '"' && !hasBackslash(e) {
+		if e[0] == '"' && !hasBackslash(e) && utf8.Valid(e) {
 			return string(e[1 : len(e)-1]), nil
 		}
 	}

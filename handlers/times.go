@@ -149,6 +149,9 @@ func parseISO(s string) (time.Time, error) {
 	if t.Day() != day { // e.g. February 30th
 		return time.Time{}, errors.New("day value is outside expected range")
 	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 { // an offset can push the instant out of range
+		return time.Time{}, errors.New("value out of range")
+	}
 	return t.UTC(), nil
 }
 
