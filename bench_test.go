@@ -33,6 +33,7 @@ func BenchmarkPlatform(b *testing.B) {
 	started := time.Now()
 	s := startServer(b, map[string]string{"DT_DATABASE_URL": url, "DT_DEFAULT_USER_PASS": "bench"})
 	startup := time.Since(started)
+	s.waitHealthy(b)
 	pid := s.cmd.Process.Pid
 	c := &benchClient{b: b, base: s.base, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 	c.token = login(b, s.base, "default_user@localhost", "bench")

@@ -25,6 +25,9 @@ type config struct {
 	ServiceTimeout    time.Duration
 	DBMaxConns        int32
 	LogLevel          slog.Level
+	// RunTimers fires the timer functions in-process: on when the binary runs outside the
+	// Functions host (which fires them itself), unless DT_DISABLE_TIMERS is true.
+	RunTimers bool
 }
 
 // loadConfig reads and validates the configuration; needSecret is false for subcommands that
@@ -65,13 +68,21 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 	}
 	c.Port = p
 
-	switch v := strings.ToLower(strings.TrimSpace(getenv("DT_AUTO_MIGRATE"))); v {
-	case "", "true", "1", "yes":
-		c.AutoMigrate = true
-	case "false", "0", "no":
-	default:
-		errs = append(errs, fmt.Errorf("DT_AUTO_MIGRATE must be true or false, got %q", v))
+	boolVar := func(name string, def bool) bool {
+		switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+		case "":
+			return def
+		case "true", "1", "yes":
+			return true
+		case "false", "0", "no":
+			return false
+		default:
+			errs = append(errs, fmt.Errorf("%s must be true or false, got %q", name, v))
+			return def
+		}
 	}
+	c.AutoMigrate = boolVar("DT_AUTO_MIGRATE", true)
+	c.RunTimers = getenv("FUNCTIONS_CUSTOMHANDLER_PORT") == "" && !boolVar("DT_DISABLE_TIMERS", false)
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("DT_LOG_LEVEL"), "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("DT_LOG_LEVEL: %w", err))
 	}

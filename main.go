@@ -7,8 +7,10 @@ package main
 
 import (
 	"context"
+	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,6 +23,12 @@ import (
 	"github.com/dtbase-go/dtbase/dbcore"
 	"github.com/dtbase-go/dtbase/handlers"
 )
+
+// functionFiles are the function definitions; outside the Functions host the binary reads its
+// timer schedules from them.
+//
+//go:embed functions/*/function.json
+var functionFiles embed.FS
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -132,7 +140,24 @@ func serve(ctx context.Context, getenv func(string) string) error {
 	go func() {
 		startUp(ctx, log, db, cfg)
 		close(ready)
+		srv.ListenForUserChanges(ctx)
 	}()
+
+	timersDone := make(chan struct{})
+	if cfg.RunTimers {
+		fsys, _ := fs.Sub(functionFiles, "functions")
+		timers, err := handlers.LoadTimerFunctions(fsys, getenv)
+		if err != nil {
+			return fmt.Errorf("timer functions: %w", err)
+		}
+		log.Info("running timer functions in-process (DT_DISABLE_TIMERS=true turns this off)", "count", len(timers))
+		go func() {
+			srv.RunTimers(ctx, timers, httpSrv.Handler, handlers.SystemClock{})
+			close(timersDone)
+		}()
+	} else {
+		close(timersDone)
+	}
 
 	select {
 	case err := <-serveErr:
@@ -145,6 +170,7 @@ func serve(ctx context.Context, getenv func(string) string) error {
 	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	<-timersDone
 	return nil
 }
 

@@ -73,6 +73,20 @@ func TestConfig(t *testing.T) {
 			},
 		},
 		{
+			name: "timers run in-process outside the host unless disabled",
+			env:  map[string]string{"DT_JWT_SECRET_KEY": "k", "DT_DATABASE_URL": "postgres://x@h/db"},
+			check: func(t *testing.T, c config) {
+				if !c.RunTimers {
+					t.Error("RunTimers off outside the host")
+				}
+				c2, _ := loadConfig(env(map[string]string{"DT_JWT_SECRET_KEY": "k", "DT_DATABASE_URL": "postgres://x@h/db", "DT_DISABLE_TIMERS": "true"}), true)
+				c3, _ := loadConfig(env(map[string]string{"DT_JWT_SECRET_KEY": "k", "DT_DATABASE_URL": "postgres://x@h/db", "FUNCTIONS_CUSTOMHANDLER_PORT": "1234"}), true)
+				if c2.RunTimers || c3.RunTimers {
+					t.Error("RunTimers on with DT_DISABLE_TIMERS=true or under the Functions host")
+				}
+			},
+		},
+		{
 			name: "defaults and the Functions host's port",
 			env:  map[string]string{"DT_JWT_SECRET_KEY": "k", "DT_DATABASE_URL": "postgres://x@h/db", "FUNCTIONS_CUSTOMHANDLER_PORT": "40123", "DT_PORT": "1"},
 			check: func(t *testing.T, c config) {
@@ -165,6 +179,22 @@ func startServer(t testing.TB, settings map[string]string) *server {
 	}
 }
 
+// waitHealthy waits until start-up (migrations, default user) is done and health answers 200.
+func (s *server) waitHealthy(t testing.TB) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := getStatus(t, s.base+"/api/health")
+		if code == 200 {
+			return
+		}
+		if code != 503 || time.Now().After(deadline) {
+			t.Fatalf("health = %d %s\n%s", code, body, s.output)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func getStatus(t testing.TB, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -192,13 +222,12 @@ func TestServeBeforeDatabase(t *testing.T) {
 // serves the API, and drains and exits cleanly on SIGTERM.
 func TestServeEndToEnd(t *testing.T) {
 	url := dbtest.NewEmptyURL(t)
-	s := startServer(t, map[string]string{"DT_DATABASE_URL": url, "DT_DEFAULT_USER_PASS": "pa55"})
-	if code, body := getStatus(t, s.base+"/api/health"); code != 200 {
-		t.Fatalf("health = %d %s", code, body)
-	}
+	s := startServer(t, map[string]string{"DT_DATABASE_URL": url, "DT_DEFAULT_USER_PASS": "pa55", "DT_LOG_LEVEL": "info"})
+	s.waitHealthy(t)
 	token := login(t, s.base, "default_user@localhost", "pa55")
 	req, _ := http.NewRequest("GET", s.base+"/api/user/list-users", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("X-Azure-Functions-InvocationId", "3f9c1d2e-inv")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -222,8 +251,12 @@ func TestServeEndToEnd(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no exit after SIGTERM")
 	}
-	if !strings.Contains(s.output.String(), `"invocation_id"`) {
-		t.Errorf("request log lacks invocation_id:\n%s", s.output)
+	if !strings.Contains(s.output.String(), `"path":"/api/user/list-users","status":200`) ||
+		!strings.Contains(s.output.String(), `"invocation_id":"3f9c1d2e-inv"`) {
+		t.Errorf("no request log line with the invocation id:\n%s", s.output)
+	}
+	if strings.Contains(s.output.String(), token) || strings.Contains(s.output.String(), "pa55") {
+		t.Error("a token or password reached the log")
 	}
 }
 

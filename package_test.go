@@ -71,9 +71,11 @@ func TestPackageLayout(t *testing.T) {
 		if err := json.Unmarshal(data, &fn); err != nil {
 			t.Fatalf("%s: %v", staged, err)
 		}
+		switch {
+		case len(fn.Bindings) == 1 && fn.Bindings[0].Type == "timerTrigger":
 		// Forwarding applies only to functions that are exactly httpTrigger in and http out.
-		if len(fn.Bindings) != 2 || fn.Bindings[0].Type != "httpTrigger" || fn.Bindings[0].AuthLevel != "anonymous" ||
-			fn.Bindings[0].Route == "" || fn.Bindings[1].Type != "http" || fn.Bindings[1].Direction != "out" {
+		case len(fn.Bindings) != 2 || fn.Bindings[0].Type != "httpTrigger" || fn.Bindings[0].AuthLevel != "anonymous" ||
+			fn.Bindings[0].Route == "" || fn.Bindings[1].Type != "http" || fn.Bindings[1].Direction != "out":
 			t.Errorf("%s bindings = %+v", name, fn.Bindings)
 		}
 		want[name+"/function.json"] = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -395,8 +396,15 @@ func (db *DB) ListModelRuns(ctx context.Context, modelName string, from, to time
 	return runs, nil
 }
 
+// isRunID reports whether id fits model_run.id, a 32-bit serial; a larger id names no run, and
+// PostgreSQL would refuse it as an integer parameter.
+func isRunID(id int64) bool { return id >= math.MinInt32 && id <= math.MaxInt32 }
+
 // GetModelRun returns one run. KindInvalid "No such model run" when there is none.
 func (db *DB) GetModelRun(ctx context.Context, id int64) (ModelRun, error) {
+	if !isRunID(id) {
+		return ModelRun{}, Invalidf("No such model run")
+	}
 	rows, _ := db.pool.Query(ctx, `SELECT `+modelRunColumns+` `+modelRunJoins+` WHERE r.id = $1`, id)
 	run, err := pgx.CollectExactlyOneRow(rows, scanModelRun)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -414,6 +422,9 @@ type RunOutput struct {
 
 // GetRunOutputs returns the outputs of a run, by product; an unknown run has none.
 func (db *DB) GetRunOutputs(ctx context.Context, runID int64) ([]RunOutput, error) {
+	if !isRunID(runID) {
+		return nil, nil
+	}
 	rows, _ := db.pool.Query(ctx, `SELECT p.id, coalesce(m.name, ''), m.datatype FROM model_product p
 		JOIN model_measure m ON m.id = p.measure_id WHERE p.run_id = $1 ORDER BY p.id`, runID)
 	type product struct {

@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -83,8 +85,10 @@ func bearerToken(r *http.Request) (string, bool) {
 	if h == "" {
 		h = r.Header.Get("Authorization")
 	}
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") {
+	// Like the original, "Bearer" with nothing after it is a (malformed) bearer token, not a
+	// missing one.
+	scheme, token, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "bearer") {
 		return "", false
 	}
 	return token, true
@@ -108,12 +112,19 @@ func (s *Server) authenticate(r *http.Request, wantType string) (string, error) 
 	if raw.Sub == nil || raw.TokenType == nil || raw.Exp == nil {
 		return "", errBadCredentials
 	}
-	exists, err := s.db.UserExists(r.Context(), *raw.Sub)
-	if err != nil {
-		return "", err
-	}
-	if !exists {
-		return "", errBadCredentials
+	if !s.users.known(*raw.Sub) {
+		epoch := s.users.currentEpoch()
+		exists, err := s.db.UserExists(r.Context(), *raw.Sub)
+		if de, ok := dbcore.AsError(err); ok && de.Kind == dbcore.KindInvalid {
+			return "", errBadCredentials // a sub that cannot name a user, e.g. one with a NUL byte
+		}
+		if err != nil {
+			return "", err
+		}
+		if !exists {
+			return "", errBadCredentials
+		}
+		s.users.add(*raw.Sub, epoch)
 	}
 	if *raw.TokenType != wantType {
 		return "", errWrongType
@@ -156,8 +167,18 @@ func checkPassword(hash []byte, password string) bool {
 	return bcrypt.CompareHashAndPassword(hash, truncate72(password)) == nil
 }
 
+// hashPassword hashes like the original: only the first 72 bytes count, and the hash is labelled
+// "$2b$" as Python's bcrypt writes it (Go's "$2a$" output is the same algorithm for passwords of at
+// most 72 bytes, and both labels verify in either implementation).
 func hashPassword(password string) ([]byte, error) {
-	return bcrypt.GenerateFromPassword(truncate72(password), bcryptCost)
+	hash, err := bcrypt.GenerateFromPassword(truncate72(password), bcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("hash password: %w", err)
+	}
+	if bytes.HasPrefix(hash, []byte("$2a$")) {
+		hash[2] = 'b'
+	}
+	return hash, nil
 }
 
 func truncate72(password string) []byte {
@@ -257,6 +278,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err := body.err(); err != nil {
 		return err
 	}
+	defer s.users.forget(email) // at once here; other instances hear of it from the database
 	if err := s.db.DeleteUser(r.Context(), email); err != nil {
 		return err
 	}
@@ -277,6 +299,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	defer s.users.forget(email)
 	if err := s.db.SetPassword(r.Context(), email, hash); err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ type Server struct {
 	log   *slog.Logger
 	now   func() time.Time
 	ready <-chan struct{}
+	users *userCache
 }
 
 // New returns a Server. Requests wait for ready to close (start-up work such as migrations) before
@@ -46,7 +47,7 @@ func New(db *dbcore.DB, cfg Config, log *slog.Logger, ready <-chan struct{}) *Se
 		close(c)
 		ready = c
 	}
-	return &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready}
+	return &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready, users: newUserCache()}
 }
 
 // SetClock replaces the server's clock, for tests.
@@ -120,6 +121,10 @@ var routes = []route{
 	{"POST", "/service/edit-parameter-set", (*Server).editParameterSet, false, false},
 	{"POST", "/service/run-service", (*Server).runService, false, false},
 	{"POST", "/service/list-runs", (*Server).listRuns, false, false},
+	{"POST", "/service/insert-schedule", (*Server).insertSchedule, false, false},
+	{"POST", "/service/list-schedules", (*Server).listSchedules, false, false},
+	{"POST", "/service/edit-schedule", (*Server).editSchedule, false, false},
+	{"POST", "/service/delete-schedule", (*Server).deleteSchedule, false, false},
 }
 
 // apiPrefix is the Functions route prefix (host.json extensions.http.routePrefix).
@@ -143,6 +148,11 @@ func (s *Server) Routes() http.Handler {
 			api.Method(rt.method, rt.path, h)
 		}
 	})
+	// Non-HTTP triggers: the host POSTs /<FunctionName>, without the /api prefix. They are reachable
+	// only from the host (the handler listens on loopback), not through the public HTTP routes.
+	for name, inv := range s.invocations() {
+		r.Post("/"+name, s.serveInvocation(name, inv))
+	}
 	r.NotFound(notFound)
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		if methods := methodsFor(r.URL.Path); len(methods) > 0 {

@@ -18,11 +18,16 @@ import (
 
 var httpMethods = map[string]bool{"GET": true, "POST": true, "PUT": true, "DELETE": true}
 
-// checkServiceURL allows only absolute http and https URLs.
+// checkServiceURL allows only absolute http and https URLs, and no literal link-local or metadata
+// address (SSRF, api-contract.md §4.24). Names are checked again when dialling, whatever they
+// resolve to.
 func checkServiceURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return badRequest("Service URL must be an absolute http or https URL")
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && forbiddenServiceIP(ip) {
+		return badRequest("Service URL must not point at a link-local or cloud metadata address")
 	}
 	return nil
 }
@@ -70,7 +75,7 @@ func (s *Server) deleteService(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// parameterSet reads service_name, name and the parameters object, keeping the object's own text.
+// parameterSet reads service_name, name and the parameters object.
 func (s *Server) parameterSet(r *http.Request, withParams bool) (dbcore.ParameterSet, error) {
 	body, err := s.decodeBody(r, false)
 	if err != nil {
@@ -80,8 +85,7 @@ func (s *Server) parameterSet(r *http.Request, withParams bool) (dbcore.Paramete
 	if withParams {
 		params := body.jsonObject("parameters")
 		if body.err() == nil {
-			p.Parameters, err = marshalJSON(params)
-			if err != nil {
+			if p.Parameters, err = jsonText(body, "parameters", params); err != nil {
 				return p, err
 			}
 		}
@@ -89,16 +93,25 @@ func (s *Server) parameterSet(r *http.Request, withParams bool) (dbcore.Paramete
 	return p, body.err()
 }
 
-// marshalJSON encodes decoded JSON back to text without HTML escaping; numbers keep their literal
-// form because bodies are decoded with UseNumber.
-func marshalJSON(v any) (json.RawMessage, error) {
+// jsonText returns the JSON text of a free-form field as the client sent it (compacted), so that
+// its keys keep their order as the original stores them; v is the decoded value, re-encoded when
+// the raw text is not at hand. Invalid UTF-8 is replaced as a JSON decoder replaces it, so that the
+// database does not refuse the text after the service was called.
+func jsonText(body *object, key string, v any) (json.RawMessage, error) {
+	if raw, ok := body.rawField(key); ok {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return nil, fmt.Errorf("compact %s: %w", key, err)
+		}
+		return bytes.ToValidUTF8(buf.Bytes(), []byte("\uFFFD")), nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encode JSON: %w", err)
+		return nil, fmt.Errorf("encode %s: %w", key, err)
 	}
-	return json.RawMessage(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 func (s *Server) insertParameterSet(w http.ResponseWriter, r *http.Request) error {
@@ -177,8 +190,11 @@ func (s *Server) runService(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	svc, err := s.db.GetService(ctx, name)
-	if err != nil {
+	if de, ok := dbcore.AsError(err); ok && de.Kind == dbcore.KindInvalid {
 		return badRequest("Service or parameter set does not exist.")
+	}
+	if err != nil {
+		return err
 	}
 	var effective json.RawMessage
 	if setName != nil {
@@ -193,7 +209,7 @@ func (s *Server) runService(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Explicit parameters win over the set's, but the run still records the set (tested upstream).
 	if params != nil {
-		if effective, err = marshalJSON(params); err != nil {
+		if effective, err = jsonText(body, "parameters", params); err != nil {
 			return err
 		}
 	}
@@ -248,6 +264,8 @@ func (s *Server) callService(ctx context.Context, svc dbcore.Service, params jso
 	d := float64(time.Since(start).Microseconds()) / 1000
 	run.DurationMS = &d
 	run.ResponseStatusCode = resp.StatusCode
+	// Invalid UTF-8 is replaced as Python's requests decodes it; PostgreSQL would refuse it.
+	data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
 	if json.Valid(data) {
 		compact := new(bytes.Buffer)
 		if json.Compact(compact, data) == nil {
@@ -277,6 +295,13 @@ var serviceClient = &http.Client{
 		}).DialContext,
 		MaxIdleConnsPerHost: 8,
 	},
+	// The dial check cannot see through a proxy, so redirect targets are checked as URLs too.
+	CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return checkServiceURL(req.URL.String())
+	},
 }
 
 var metadataIPv6 = net.ParseIP("fd00:ec2::254")
@@ -304,6 +329,9 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Exactly the original's six keys: its clients compare whole records (dict equality), so an
+	// extra key would break them. Only a failed call, which the original never records, also says
+	// why it failed.
 	type runJSON struct {
 		ServiceName        string          `json:"service_name"`
 		ParameterSetName   *string         `json:"parameter_set_name"`
@@ -311,15 +339,13 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 		ResponseJSON       json.RawMessage `json:"response_json"`
 		ResponseStatusCode int             `json:"response_status_code"`
 		Timestamp          jsonTime        `json:"timestamp"`
-		DurationMS         *float64        `json:"duration_ms"`
-		Error              *string         `json:"error"`
+		Error              *string         `json:"error,omitempty"`
 	}
 	out := make([]runJSON, len(runs))
 	for i, run := range runs {
 		out[i] = runJSON{run.ServiceName, run.ParameterSetName, run.Parameters, run.ResponseJSON,
-			run.ResponseStatusCode, jsonTime(run.Timestamp), run.DurationMS, run.Error}
+			run.ResponseStatusCode, jsonTime(run.Timestamp), run.Error}
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
-
