@@ -3,7 +3,6 @@ package dbcore
 import (
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Datatype is the declared type of a measure or location identifier.
@@ -79,33 +78,67 @@ func (v Value) AppendJSON(b []byte) []byte {
 func (v Value) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
 
 // AppendPythonFloat appends f the way Python's repr does: the shortest digits that round-trip, fixed
-// notation for exponents from -4 to 15 with at least one decimal, scientific otherwise.
+// notation for exponents from -4 to 15 with at least one decimal, scientific otherwise (1e-05,
+// 1e+16). NaN and infinities, which JSON cannot carry, are written as null.
 func AppendPythonFloat(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
 	if f == 0 {
 		if math.Signbit(f) {
 			return append(b, "-0.0"...)
 		}
 		return append(b, "0.0"...)
 	}
-	exp := int(math.Floor(math.Log10(math.Abs(f))))
-	// Log10 can be off by one near powers of ten; the 'e' form gives the exact decimal exponent.
-	e := strconv.AppendFloat(nil, f, 'e', -1, 64)
-	if i := strings.LastIndexByte(string(e), 'e'); i >= 0 {
-		if x, err := strconv.Atoi(string(e[i+1:])); err == nil {
-			exp = x
-		}
+	// One shortest-digits conversion; the fixed form is laid out from its digits and exponent.
+	var buf [32]byte
+	e := strconv.AppendFloat(buf[:0], f, 'e', -1, 64) // e.g. -2.905e+02
+	mark := len(e) - 4                                // exponents have 2 or 3 digits
+	if e[mark] != 'e' {
+		mark--
+	}
+	exp := 0
+	for _, c := range e[mark+2:] {
+		exp = exp*10 + int(c-'0')
+	}
+	if e[mark+1] == '-' {
+		exp = -exp
 	}
 	if exp < -4 || exp >= 16 {
 		return append(b, e...)
 	}
-	start := len(b)
-	b = strconv.AppendFloat(b, f, 'f', -1, 64)
-	for _, c := range b[start:] {
-		if c == '.' {
-			return b
+	mant := e[:mark]
+	if mant[0] == '-' {
+		b = append(b, '-')
+		mant = mant[1:]
+	}
+	var digits [20]byte
+	nd := 0
+	for _, c := range mant {
+		if c != '.' {
+			digits[nd] = c
+			nd++
 		}
 	}
-	return append(b, ".0"...)
+	switch {
+	case exp < 0:
+		b = append(b, '0', '.')
+		for i := 0; i < -exp-1; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, digits[:nd]...)
+	case nd <= exp+1:
+		b = append(b, digits[:nd]...)
+		for i := nd; i < exp+1; i++ {
+			b = append(b, '0')
+		}
+		b = append(b, '.', '0')
+	default:
+		b = append(b, digits[:exp+1]...)
+		b = append(b, '.')
+		b = append(b, digits[exp+1:nd]...)
+	}
+	return b
 }
 
 // appendJSONString appends s as a JSON string without HTML escaping, as the original's encoder does.

@@ -142,6 +142,7 @@ func (s *Server) sensorReadings(w http.ResponseWriter, r *http.Request) error {
 func streamTimeValues(w http.ResponseWriter, source func(start func() error, fn func(time.Time, dbcore.Value) error) error) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	buf := make([]byte, 0, 128)
+	var dates datetimeAppender
 	first := true
 	start := func() error {
 		w.Header().Set("Content-Type", "application/json")
@@ -157,7 +158,7 @@ func streamTimeValues(w http.ResponseWriter, source func(start func() error, fn 
 		buf = append(buf, `{"value":`...)
 		buf = v.AppendJSON(buf)
 		buf = append(buf, `,"timestamp":`...)
-		buf = appendDatetime(buf, t)
+		buf = dates.append(buf, t)
 		buf = append(buf, '}')
 		_, err := bw.Write(buf)
 		return err

@@ -158,21 +158,40 @@ func parseISO(s string) (time.Time, error) {
 // appendDatetime appends t in UTC as Pydantic prints it: seconds, then exactly six fraction digits
 // only when the microseconds are non-zero, then Z.
 func appendDatetime(b []byte, t time.Time) []byte {
-	t = t.UTC()
-	year, month, day := t.Date()
-	hour, minute, sec := t.Clock()
-	b = append(b, '"')
-	b = appendPadded(b, year, 4)
-	b = append(b, '-')
-	b = appendPadded(b, int(month), 2)
-	b = append(b, '-')
-	b = appendPadded(b, day, 2)
-	b = append(b, 'T')
-	b = appendPadded(b, hour, 2)
+	var d datetimeAppender
+	return d.append(b, t)
+}
+
+// datetimeAppender is appendDatetime for long runs of timestamps: it reuses the date part while
+// the day stays the same, which is most of the cost.
+type datetimeAppender struct {
+	day    int64
+	prefix []byte // `"YYYY-MM-DDT` of day
+}
+
+func (d *datetimeAppender) append(b []byte, t time.Time) []byte {
+	secs := t.Unix()
+	day := secs / 86400
+	if secs < 0 && secs%86400 != 0 {
+		day-- // floor division for instants before 1970
+	}
+	if d.prefix == nil || day != d.day {
+		year, month, mday := t.UTC().Date()
+		p := append(d.prefix[:0], '"')
+		p = appendPadded(p, year, 4)
+		p = append(p, '-')
+		p = appendPadded(p, int(month), 2)
+		p = append(p, '-')
+		p = appendPadded(p, mday, 2)
+		d.prefix, d.day = append(p, 'T'), day
+	}
+	rem := int(secs - day*86400)
+	b = append(b, d.prefix...)
+	b = appendPadded(b, rem/3600, 2)
 	b = append(b, ':')
-	b = appendPadded(b, minute, 2)
+	b = appendPadded(b, rem/60%60, 2)
 	b = append(b, ':')
-	b = appendPadded(b, sec, 2)
+	b = appendPadded(b, rem%60, 2)
 	if us := t.Nanosecond() / 1000; us != 0 {
 		b = append(b, '.')
 		b = appendPadded(b, us, 6)
