@@ -209,3 +209,13 @@ func (db *DB) ListRuns(ctx context.Context, serviceName, setName *string) ([]Ser
 	}
 	return out, nil
 }
+
+// DeleteServiceRuns deletes a service's run history. DeleteService does this by cascade; it is
+// here for the RunStore interface, which other stores implement.
+func (db *DB) DeleteServiceRuns(ctx context.Context, serviceName string) error {
+	_, err := db.pool.Exec(ctx, `DELETE FROM service_run_log l USING service s WHERE s.id = l.service_id AND s.name = $1`, serviceName)
+	if err != nil {
+		return translate(fmt.Errorf("delete runs of %q: %w", serviceName, err))
+	}
+	return nil
+}

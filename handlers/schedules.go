@@ -210,7 +210,7 @@ func (s *Server) runScheduled(ctx context.Context, d dbcore.DueSchedule) string 
 	run.ParameterSetName = d.ParameterSetName
 	label := d.Service.Name + "/" + d.Name + " due " + d.DueAt.UTC().Format(time.RFC3339)
 	var problems []string
-	if err := s.db.RecordRun(context.WithoutCancel(ctx), run); err != nil {
+	if err := s.runs.RecordRun(context.WithoutCancel(ctx), run); err != nil {
 		problems = append(problems, "recording the run failed: "+err.Error())
 	}
 	if err := s.db.FinishScheduledRun(context.WithoutCancel(ctx), d.ID, run.ResponseStatusCode, run.Error); err != nil {

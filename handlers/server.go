@@ -21,6 +21,8 @@ type Config struct {
 	RefreshTokenGrace time.Duration
 	MaxBodyBytes      int64
 	ServiceTimeout    time.Duration
+	// Runs keeps the service run history; nil means the PostgreSQL database.
+	Runs RunStore
 }
 
 // Server serves the API. Its zero value is not usable; build one with New.
@@ -31,6 +33,7 @@ type Server struct {
 	now   func() time.Time
 	ready <-chan struct{}
 	users *userCache
+	runs  RunStore
 }
 
 // New returns a Server. Requests wait for ready to close (start-up work such as migrations) before
@@ -47,7 +50,12 @@ func New(db *dbcore.DB, cfg Config, log *slog.Logger, ready <-chan struct{}) *Se
 		close(c)
 		ready = c
 	}
-	return &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready, users: newUserCache()}
+	runs := cfg.Runs
+	if runs == nil {
+		runs = db
+	}
+	return &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready,
+		users: newUserCache(), runs: runs}
 }
 
 // SetClock replaces the server's clock, for tests.

@@ -68,6 +68,13 @@ func (s *Server) deleteService(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// PostgreSQL deletes a service's runs with it; another run store is emptied first, so that no
+	// run outlives its service.
+	if s.runs != RunStore(s.db) {
+		if err := s.runs.DeleteServiceRuns(r.Context(), name); err != nil {
+			return err
+		}
+	}
 	if err := s.db.DeleteService(r.Context(), name); err != nil {
 		return err
 	}
@@ -215,7 +222,7 @@ func (s *Server) runService(w http.ResponseWriter, r *http.Request) error {
 	}
 	run := s.callService(ctx, svc, effective)
 	run.ParameterSetName = setName
-	if err := s.db.RecordRun(context.WithoutCancel(ctx), run); err != nil {
+	if err := s.runs.RecordRun(context.WithoutCancel(ctx), run); err != nil {
 		return err
 	}
 	if run.Error != nil {
@@ -325,7 +332,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	if set != nil && service == nil {
 		return badRequest("parameter_set_name cannot be provided without service_name.")
 	}
-	runs, err := s.db.ListRuns(r.Context(), service, set)
+	runs, err := s.runs.ListRuns(r.Context(), service, set)
 	if err != nil {
 		return err
 	}
