@@ -232,3 +232,61 @@ func procStatus(b *testing.B, pid int, field string) float64 {
 	b.Fatalf("no %s in /proc/%d/status", field, pid)
 	return 0
 }
+
+// BenchmarkImportCSV streams a 1,000,000-row CSV through POST /api/sensor/import-readings to a
+// separate server process and reports the rate and the server's peak memory, beside the same rows
+// loaded by pgx CopyFrom into the bare table in the same run.
+func BenchmarkImportCSV(b *testing.B) {
+	const rows = 1_000_000
+	ctx := context.Background()
+	url := dbtest.NewURL(b)
+	s := startServer(b, map[string]string{"DT_DATABASE_URL": url, "DT_DEFAULT_USER_PASS": "bench"})
+	s.waitHealthy(b)
+	c := &benchClient{b: b, base: s.base, client: &http.Client{}}
+	c.token = login(b, s.base, "default_user@localhost", "bench")
+	c.post("/api/sensor/insert-sensor-type", `{"name":"bench","measures":[{"name":"temperature","units":"K","datatype":"float"}]}`, 201)
+	c.post("/api/sensor/insert-sensor", `{"type_name":"bench","unique_identifier":"bench-1"}`, 201)
+	t0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	ts := make([]time.Time, rows)
+	values := make([]float64, rows)
+	var csv bytes.Buffer
+	csv.WriteString("timestamp,value\n")
+	for i := range ts {
+		ts[i] = t0.Add(time.Duration(i) * time.Minute)
+		values[i] = float64(i%5000) / 10
+		csv.WriteString(ts[i].Format(time.RFC3339))
+		csv.WriteByte(',')
+		csv.WriteString(strconv.FormatFloat(values[i], 'f', -1, 64))
+		csv.WriteByte('\n')
+	}
+	body := csv.Bytes()
+	b.ResetTimer()
+	start := time.Now()
+	req, _ := http.NewRequest("POST", s.base+"/api/sensor/import-readings?unique_identifier=bench-1&measure_name=temperature", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.client.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	answer, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	apiTime := time.Since(start)
+	if resp.StatusCode != 201 || !strings.Contains(string(answer), `"readings":1000000`) {
+		b.Fatalf("import: %d %s", resp.StatusCode, answer)
+	}
+	peak := procStatus(b, s.cmd.Process.Pid, "VmHWM")
+	if err := dbtest.CreateRawTable(ctx, url); err != nil {
+		b.Fatal(err)
+	}
+	copyTime, err := dbtest.RawCopy(ctx, url, ts, values, rows)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	fmt.Printf("\nCSV import of %d rows (%.1f MB) through the API, server a separate process\n", rows, float64(len(body))/1e6)
+	fmt.Printf("  %-44s %12.0f %14.0f %8.2f\n", "rows/s (baseline: one pgx CopyFrom)", rows/apiTime.Seconds(), rows/copyTime.Seconds(), copyTime.Seconds()/apiTime.Seconds())
+	fmt.Printf("  %-44s %12.1f\n", "server peak memory, MB", peak)
+	b.ReportMetric(rows/apiTime.Seconds(), "import-rows/s")
+	b.ReportMetric(peak, "peak-MB")
+}

@@ -3,6 +3,8 @@
 //	handler [serve]          serve the API (the default)
 //	handler migrate [up]     apply pending database migrations
 //	handler migrate status   list migrations and whether each is applied
+//	handler import readings --csv FILE --sensor ID [--measure NAME] [--url URL]
+//	                         bulk-import readings from CSV (database, or a remote API with --url)
 package main
 
 import (
@@ -49,8 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return serve(ctx, getenv)
 	case "migrate":
 		return migrate(ctx, args, getenv)
+	case "import":
+		return importCommand(ctx, args, getenv, os.Stdout, os.Stderr)
 	}
-	return fmt.Errorf("unknown command %q (commands: serve, migrate)", cmd)
+	return fmt.Errorf("unknown command %q (commands: serve, migrate, import)", cmd)
 }
 
 func newLogger(level slog.Level) *slog.Logger {

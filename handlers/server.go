@@ -21,6 +21,8 @@ type Config struct {
 	RefreshTokenGrace time.Duration
 	MaxBodyBytes      int64
 	ServiceTimeout    time.Duration
+	// MaxImportBytes caps a CSV import's body.
+	MaxImportBytes int64
 	// Runs keeps the service run history; nil means the PostgreSQL database.
 	Runs RunStore
 }
@@ -41,6 +43,9 @@ type Server struct {
 func New(db *dbcore.DB, cfg Config, log *slog.Logger, ready <-chan struct{}) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 64 << 20
+	}
+	if cfg.MaxImportBytes == 0 {
+		cfg.MaxImportBytes = 4 << 30
 	}
 	if cfg.ServiceTimeout == 0 {
 		cfg.ServiceTimeout = 30 * time.Second
@@ -105,6 +110,7 @@ var routes = []route{
 	{"POST", "/sensor/delete-sensor", (*Server).deleteSensor, false, false},
 	{"POST", "/sensor/delete-sensor-type", (*Server).deleteSensorType, false, false},
 	{"POST", "/sensor/edit-sensor", (*Server).editSensor, false, false},
+	{"POST", "/sensor/import-readings", (*Server).importReadings, false, false},
 
 	{"POST", "/model/insert-model", (*Server).insertModel, false, false},
 	{"GET", "/model/list-models", (*Server).listModels, false, false},
