@@ -16,8 +16,8 @@ import (
 	"github.com/dtbase-go/dtbase/dbcore"
 )
 
-// bcryptCost matches the original's hashes ($2b$12$...).
-const bcryptCost = 12
+// defaultBcryptCost matches the original's hashes ($2b$12$...).
+const defaultBcryptCost = 12
 
 // claims are the JWT claims exactly as the original writes them, in its order (api-contract.md §1.2),
 // so that tokens are interchangeable between the two implementations sharing a secret.
@@ -94,43 +94,64 @@ func bearerToken(r *http.Request) (string, bool) {
 	return token, true
 }
 
+// caller is the authenticated user of a request.
+type caller struct {
+	email string
+	role  string
+}
+
 // authenticate verifies the request's token and that its user still exists, and checks its type.
-func (s *Server) authenticate(r *http.Request, wantType string) (string, error) {
+// A token issued before its user's last password change is refused; its issue time is its expiry
+// less its lifetime, so the original's tokens (which carry no iat) are judged alike.
+func (s *Server) authenticate(r *http.Request, wantType string) (caller, error) {
 	token, ok := bearerToken(r)
 	if !ok {
-		return "", errNotAuthenticated
+		return caller{}, errNotAuthenticated
 	}
 	parser := jwt.NewParser(jwt.WithValidMethods([]string{"HS256"}), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.now))
 	var raw rawClaims
 	// First pass: claim presence and types. The signature is verified in the same call.
 	if _, err := parser.ParseWithClaims(token, &rawMapClaims{&raw}, s.key); err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
-			return "", errExpired
+			return caller{}, errExpired
 		}
-		return "", errBadCredentials
+		return caller{}, errBadCredentials
 	}
 	if raw.Sub == nil || raw.TokenType == nil || raw.Exp == nil {
-		return "", errBadCredentials
+		return caller{}, errBadCredentials
 	}
-	if !s.users.known(*raw.Sub) {
+	user, ok := s.users.lookup(*raw.Sub)
+	if !ok {
 		epoch := s.users.currentEpoch()
-		exists, err := s.db.UserExists(r.Context(), *raw.Sub)
+		var exists bool
+		var err error
+		user, exists, err = s.db.AuthUser(r.Context(), *raw.Sub)
 		if de, ok := dbcore.AsError(err); ok && de.Kind == dbcore.KindInvalid {
-			return "", errBadCredentials // a sub that cannot name a user, e.g. one with a NUL byte
+			return caller{}, errBadCredentials // a sub that cannot name a user, e.g. one with a NUL byte
 		}
 		if err != nil {
-			return "", err
+			return caller{}, err
 		}
 		if !exists {
-			return "", errBadCredentials
+			return caller{}, errBadCredentials
 		}
-		s.users.add(*raw.Sub, epoch)
+		s.users.add(*raw.Sub, user, epoch)
 	}
 	if *raw.TokenType != wantType {
-		return "", errWrongType
+		return caller{}, errWrongType
 	}
-	return *raw.Sub, nil
+	lifetime := s.cfg.AccessTokenTTL
+	if wantType == refreshToken {
+		lifetime += s.cfg.RefreshTokenGrace
+	}
+	issued := time.Unix(*raw.Exp, 0).Add(-lifetime)
+	if user.PasswordChangedAt != nil && issued.Before(user.PasswordChangedAt.Truncate(time.Second)) {
+		return caller{}, errBadCredentials
+	}
+	return caller{email: *raw.Sub, role: user.Role}, nil
 }
+
+var errNotPermitted = &apiError{status: http.StatusForbidden, detail: "Not permitted"}
 
 func (s *Server) key(t *jwt.Token) (any, error) { return s.cfg.JWTSecret, nil }
 
@@ -149,16 +170,26 @@ func (c rawMapClaims) GetIssuer() (string, error)              { return "", nil 
 func (c rawMapClaims) GetSubject() (string, error)             { return "", nil }
 func (c rawMapClaims) GetAudience() (jwt.ClaimStrings, error)  { return nil, nil }
 
-// requireAccess lets a request through only with a valid access token of an existing user.
-func (s *Server) requireAccess(next http.Handler) http.Handler {
+// requireAccess lets a request through only with a valid access token of an existing user, and,
+// with admin set, only for admins.
+func (s *Server) requireAccess(next http.Handler, admin bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		email, err := s.authenticate(r, accessToken)
+		c, err := s.authenticate(r, accessToken)
+		if err == nil && admin && c.role != dbcore.RoleAdmin {
+			err = errNotPermitted
+		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, email)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, c)))
 	})
+}
+
+// currentCaller returns the authenticated user of a request.
+func currentCaller(ctx context.Context) caller {
+	c, _ := ctx.Value(userKey).(caller)
+	return c
 }
 
 // checkPassword compares password with a stored bcrypt hash. Like Python's bcrypt it uses only the
@@ -170,8 +201,8 @@ func checkPassword(hash []byte, password string) bool {
 // hashPassword hashes like the original: only the first 72 bytes count, and the hash is labelled
 // "$2b$" as Python's bcrypt writes it (Go's "$2a$" output is the same algorithm for passwords of at
 // most 72 bytes, and both labels verify in either implementation).
-func hashPassword(password string) ([]byte, error) {
-	hash, err := bcrypt.GenerateFromPassword(truncate72(password), bcryptCost)
+func hashPassword(password string, cost int) ([]byte, error) {
+	hash, err := bcrypt.GenerateFromPassword(truncate72(password), cost)
 	if err != nil {
 		return nil, fmt.Errorf("hash password: %w", err)
 	}
@@ -190,8 +221,11 @@ func truncate72(password string) []byte {
 }
 
 // dummyHash is compared against when the email is unknown, so that a login takes as long whether
-// or not the user exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("dtbase-no-such-user"), bcryptCost)
+// or not the user exists. It has the cost of new hashes.
+func (s *Server) dummyHash() []byte {
+	s.dummyOnce.Do(func() { s.dummy, _ = bcrypt.GenerateFromPassword([]byte("dtbase-no-such-user"), s.cfg.BcryptCost) })
+	return s.dummy
+}
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	body, err := s.decodeBody(r, false)
@@ -202,15 +236,22 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := body.err(); err != nil {
 		return err
 	}
+	address := clientAddress(r)
+	if wait := s.logins.wait(email, address); wait > 0 {
+		return tooManyLogins(wait)
+	}
 	hash, err := s.db.UserPasswordHash(r.Context(), email)
 	if de, ok := dbcore.AsError(err); ok && de.Kind == dbcore.KindInvalid {
-		checkPassword(dummyHash, password)
+		// An unknown email costs the same time and allowance as a wrong password: no enumeration.
+		checkPassword(s.dummyHash(), password)
+		s.logins.failed(email, address)
 		return errBadLogin
 	}
 	if err != nil {
 		return err
 	}
 	if !checkPassword(hash, password) {
+		s.logins.failed(email, address)
 		return errBadLogin
 	}
 	pair, err := s.issueTokens(email)
@@ -222,11 +263,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
-	email, err := s.authenticate(r, refreshToken)
+	c, err := s.authenticate(r, refreshToken)
 	if err != nil {
 		return err
 	}
-	pair, err := s.issueTokens(email)
+	pair, err := s.issueTokens(c.email)
 	if err != nil {
 		return err
 	}
@@ -237,7 +278,16 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) error {
 // emailPattern is the original's check (api-contract.md §2.2).
 var emailPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._%+-]*@[A-Za-z0-9.-]*[A-Za-z0-9]$`)
 
+// listUsers answers the original's list of emails, or, with ?with_roles=true, {email, role} objects.
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Get("with_roles") == "true" {
+		users, err := s.db.ListUserInfos(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, users)
+		return nil
+	}
 	users, err := s.db.ListUsers(r.Context())
 	if err != nil {
 		return err
@@ -252,17 +302,24 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	email, password := body.str("email"), body.str("password")
+	role := dbcore.RoleUser
+	if v := body.optStr("role"); v != nil {
+		role = *v
+	}
 	if err := body.err(); err != nil {
 		return err
+	}
+	if role != dbcore.RoleUser && role != dbcore.RoleAdmin {
+		return badRequest("role must be admin or user")
 	}
 	if !emailPattern.MatchString(email) {
 		return badRequest("Not a valid email address")
 	}
-	hash, err := hashPassword(password)
+	hash, err := hashPassword(password, s.cfg.BcryptCost)
 	if err != nil {
 		return err
 	}
-	if err := s.db.CreateUser(r.Context(), email, hash); err != nil {
+	if err := s.db.CreateUserWithRole(r.Context(), email, hash, role); err != nil {
 		return err
 	}
 	writeDetail(w, http.StatusCreated, "User created")
@@ -295,7 +352,11 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if err := body.err(); err != nil {
 		return err
 	}
-	hash, err := hashPassword(password)
+	// Anyone may change their own password; only admins another's.
+	if c := currentCaller(r.Context()); c.email != email && c.role != dbcore.RoleAdmin {
+		return errNotPermitted
+	}
+	hash, err := hashPassword(password, s.cfg.BcryptCost)
 	if err != nil {
 		return err
 	}
@@ -307,15 +368,19 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// SetUpDefaultUser creates default_user@localhost with password, or resets its password; with an
-// empty password it deletes the user (api-contract.md §1.6, with its fix).
+// SetUpDefaultUser makes default_user@localhost an admin with password; its password is reset
+// only when it differs, so restarts and new instances do not invalidate its tokens. With an empty
+// password it deletes the user (api-contract.md §1.6, with its fix).
 func SetUpDefaultUser(ctx context.Context, db *dbcore.DB, password string) error {
 	if password == "" {
 		return db.DeleteUserIfExists(ctx, dbcore.DefaultUserEmail)
 	}
-	hash, err := hashPassword(password)
+	if hash, err := db.UserPasswordHash(ctx, dbcore.DefaultUserEmail); err == nil && checkPassword(hash, password) {
+		return db.MakeAdmin(ctx, dbcore.DefaultUserEmail)
+	}
+	hash, err := hashPassword(password, defaultBcryptCost)
 	if err != nil {
 		return err
 	}
-	return db.UpsertUser(ctx, dbcore.DefaultUserEmail, hash)
+	return db.UpsertAdmin(ctx, dbcore.DefaultUserEmail, hash)
 }

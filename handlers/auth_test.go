@@ -211,6 +211,10 @@ func TestAuthTokenExpiry(t *testing.T) {
 	}
 	// Expiry is checked while decoding, before the user: an expired token of a deleted user.
 	clock = t0
+	// Another admin first: the last admin cannot be deleted (roles, issue 9).
+	if err := a.DB.CreateUserWithRole(context.Background(), "admin2@test.com", []byte("x"), "admin"); err != nil {
+		t.Fatal(err)
+	}
 	a.do("POST", "/api/user/delete-user", map[string]string{"email": testEmail}, tk.AccessToken).expect(200, "User deleted")
 	clock = t0.Add(5 * time.Hour)
 	a.do("GET", "/api/model/list-models", nil, tk.AccessToken).expect(401, "Token has expired")
@@ -411,8 +415,8 @@ func TestAuthPasswordHashes(t *testing.T) {
 
 func TestUsers(t *testing.T) {
 	a := newAPI(t)
-	// The default user exists in every deployment the original's tests run against.
-	if err := a.DB.CreateUser(context.Background(), "default_user@localhost", hashLikeOriginal(t, "defaultpass")); err != nil {
+	// The default user exists, as an admin, in every deployment the original's tests run against.
+	if err := a.DB.CreateUserWithRole(context.Background(), "default_user@localhost", hashLikeOriginal(t, "defaultpass"), "admin"); err != nil {
 		t.Fatal(err)
 	}
 	listUsers := func() []string {
@@ -426,14 +430,21 @@ func TestUsers(t *testing.T) {
 	if got, want := listUsers(), []string{testEmail, "default_user@localhost", hubby}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("list-users = %v, want %v", got, want)
 	}
+	// Issued two seconds ago: token issue times are whole seconds, so a password change refuses
+	// tokens issued in an earlier second.
+	a.Srv.SetClock(func() time.Time { return time.Now().UTC().Add(-2 * time.Second) })
 	hubbyToken := a.login(hubby, "iknowsecurity").AccessToken
 	a.post("/api/user/create-user", map[string]string{"email": hubby, "password": "other"}).expect(409, "User already exists")
 
-	// change-password: the new password works, the old one no longer does, tokens stay valid.
-	a.post("/api/user/change-password", map[string]string{"email": hubby, "password": "new kids on the block"}).expect(200, "Password changed")
-	a.login(hubby, "new kids on the block")
-	a.do("POST", "/api/auth/login", map[string]string{"email": hubby, "password": "iknowsecurity"}, "").expect(401, "Incorrect email or password")
+	// change-password: the new password works, the old one no longer does, and tokens issued before
+	// the change stop working (issue 9; the original kept them valid).
 	a.do("GET", "/api/user/list-users", nil, hubbyToken).expect(200, "")
+	a.Srv.SetClock(func() time.Time { return time.Now().UTC().Add(time.Second) }) // tokens from here on are issued after the change
+	a.post("/api/user/change-password", map[string]string{"email": hubby, "password": "new kids on the block"}).expect(200, "Password changed")
+	newToken := a.login(hubby, "new kids on the block").AccessToken
+	a.do("POST", "/api/auth/login", map[string]string{"email": hubby, "password": "iknowsecurity"}, "").expect(401, "Incorrect email or password")
+	a.do("GET", "/api/user/list-users", nil, hubbyToken).expect(401, "Could not validate credentials")
+	a.do("GET", "/api/user/list-users", nil, newToken).expect(200, "")
 	a.post("/api/user/change-password", map[string]string{"email": "snoopy@dogg.land", "password": "x"}).expect(400, "User doesn't exist")
 
 	a.post("/api/user/delete-user", map[string]string{"email": hubby}).expect(200, "User deleted")

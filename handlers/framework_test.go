@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,10 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/dtbase-go/dtbase/dbcore"
-	"github.com/dtbase-go/dtbase/dbcore/dbtest"
 	"github.com/dtbase-go/dtbase/handlers"
 )
 
@@ -27,28 +22,7 @@ import (
 // fwNewAPI is newAPI with the server configuration adjusted by edit (for example a small body limit).
 func fwNewAPI(t *testing.T, edit func(*handlers.Config)) *api {
 	t.Helper()
-	url := dbtest.NewURL(t)
-	db, err := dbcore.Open(context.Background(), url, dbcore.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	// The same hash as newAPI's (harness_test.go).
-	testHashOnce.Do(func() { testHash, _ = bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost) })
-	if err := db.CreateUser(context.Background(), testEmail, testHash); err != nil {
-		t.Fatal(err)
-	}
-	cfg := handlers.Config{
-		JWTSecret:         []byte(testSecret),
-		AccessTokenTTL:    time.Hour,
-		RefreshTokenGrace: time.Hour,
-		ServiceTimeout:    5 * time.Second,
-	}
-	edit(&cfg)
-	srv := handlers.New(db, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	a := &api{t: t, URL: url, DB: db, Srv: srv, h: srv.Routes()}
-	a.Token = a.login(testEmail, testPassword).AccessToken
-	return a
+	return newAPIWith(t, edit)
 }
 
 // raw sends body exactly as given with exactly the headers given (no Content-Type unless listed).

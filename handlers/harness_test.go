@@ -47,6 +47,12 @@ type api struct {
 // original's fixtures do.
 func newAPI(t *testing.T) *api {
 	t.Helper()
+	return newAPIWith(t, nil)
+}
+
+// newAPIWith is newAPI with the server configuration adjusted by edit (when not nil).
+func newAPIWith(t *testing.T, edit func(*handlers.Config)) *api {
+	t.Helper()
 	url := dbtest.NewURL(t)
 	db, err := dbcore.Open(context.Background(), url, dbcore.Options{})
 	if err != nil {
@@ -58,12 +64,16 @@ func newAPI(t *testing.T) *api {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := handlers.New(db, handlers.Config{
+	cfg := handlers.Config{
 		JWTSecret:         []byte(testSecret),
 		AccessTokenTTL:    time.Hour,
 		RefreshTokenGrace: time.Hour,
 		ServiceTimeout:    5 * time.Second,
-	}, log, nil)
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	srv := handlers.New(db, cfg, log, nil)
 	a := &api{t: t, URL: url, DB: db, Srv: srv, h: srv.Routes()}
 	a.Token = a.login(testEmail, testPassword).AccessToken
 	return a

@@ -3,10 +3,10 @@
 package handlers
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -21,6 +21,8 @@ type Config struct {
 	RefreshTokenGrace time.Duration
 	MaxBodyBytes      int64
 	ServiceTimeout    time.Duration
+	// BcryptCost is the cost of new password hashes; 0 means the original's 12.
+	BcryptCost int
 	// MaxImportBytes caps a CSV import's body.
 	MaxImportBytes int64
 	// Runs keeps the service run history; nil means the PostgreSQL database.
@@ -29,13 +31,17 @@ type Config struct {
 
 // Server serves the API. Its zero value is not usable; build one with New.
 type Server struct {
-	db    *dbcore.DB
-	cfg   Config
-	log   *slog.Logger
-	now   func() time.Time
-	ready <-chan struct{}
-	users *userCache
-	runs  RunStore
+	db     *dbcore.DB
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	ready  <-chan struct{}
+	users  *userCache
+	runs   RunStore
+	logins *loginThrottle
+
+	dummyOnce sync.Once
+	dummy     []byte
 }
 
 // New returns a Server. Requests wait for ready to close (start-up work such as migrations) before
@@ -43,6 +49,9 @@ type Server struct {
 func New(db *dbcore.DB, cfg Config, log *slog.Logger, ready <-chan struct{}) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = 64 << 20
+	}
+	if cfg.BcryptCost == 0 {
+		cfg.BcryptCost = defaultBcryptCost
 	}
 	if cfg.MaxImportBytes == 0 {
 		cfg.MaxImportBytes = 4 << 30
@@ -59,8 +68,10 @@ func New(db *dbcore.DB, cfg Config, log *slog.Logger, ready <-chan struct{}) *Se
 	if runs == nil {
 		runs = db
 	}
-	return &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready,
+	srv := &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready,
 		users: newUserCache(), runs: runs}
+	srv.logins = newLoginThrottle(func() time.Time { return srv.now() })
+	return srv
 }
 
 // SetClock replaces the server's clock, for tests.
@@ -72,73 +83,74 @@ type route struct {
 	h            func(*Server, http.ResponseWriter, *http.Request) error
 	public       bool
 	meta         bool // answers during start-up too
+	admin        bool // admins only: user management and deletes
 }
 
 // routes is the single table of every endpoint under /api.
 var routes = []route{
-	{"GET", "/health", (*Server).health, true, true},
-	{"GET", "/openapi.json", (*Server).openAPI, true, true},
-	{"GET", "/docs", (*Server).docs, true, true},
+	{"GET", "/health", (*Server).health, true, true, false},
+	{"GET", "/openapi.json", (*Server).openAPI, true, true, false},
+	{"GET", "/docs", (*Server).docs, true, true, false},
 
-	{"POST", "/auth/login", (*Server).login, true, false},
-	{"POST", "/auth/refresh", (*Server).refresh, true, false},
+	{"POST", "/auth/login", (*Server).login, true, false, false},
+	{"POST", "/auth/refresh", (*Server).refresh, true, false, false},
 
-	{"GET", "/user/list-users", (*Server).listUsers, false, false},
-	{"POST", "/user/create-user", (*Server).createUser, false, false},
-	{"POST", "/user/delete-user", (*Server).deleteUser, false, false},
-	{"POST", "/user/change-password", (*Server).changePassword, false, false},
+	{"GET", "/user/list-users", (*Server).listUsers, false, false, false},
+	{"POST", "/user/create-user", (*Server).createUser, false, false, true},
+	{"POST", "/user/delete-user", (*Server).deleteUser, false, false, true},
+	{"POST", "/user/change-password", (*Server).changePassword, false, false, false},
 
-	{"POST", "/location/insert-location-schema", (*Server).insertLocationSchema, false, false},
-	{"POST", "/location/insert-location", (*Server).insertLocation, false, false},
-	{"POST", "/location/insert-location-for-schema", (*Server).insertLocationForSchema, false, false},
-	{"POST", "/location/list-locations", (*Server).listLocations, false, false},
-	{"GET", "/location/list-location-schemas", (*Server).listLocationSchemas, false, false},
-	{"GET", "/location/list-location-identifiers", (*Server).listLocationIdentifiers, false, false},
-	{"POST", "/location/get-schema-details", (*Server).getSchemaDetails, false, false},
-	{"POST", "/location/delete-location-schema", (*Server).deleteLocationSchema, false, false},
-	{"POST", "/location/delete-location", (*Server).deleteLocation, false, false},
+	{"POST", "/location/insert-location-schema", (*Server).insertLocationSchema, false, false, false},
+	{"POST", "/location/insert-location", (*Server).insertLocation, false, false, false},
+	{"POST", "/location/insert-location-for-schema", (*Server).insertLocationForSchema, false, false, false},
+	{"POST", "/location/list-locations", (*Server).listLocations, false, false, false},
+	{"GET", "/location/list-location-schemas", (*Server).listLocationSchemas, false, false, false},
+	{"GET", "/location/list-location-identifiers", (*Server).listLocationIdentifiers, false, false, false},
+	{"POST", "/location/get-schema-details", (*Server).getSchemaDetails, false, false, false},
+	{"POST", "/location/delete-location-schema", (*Server).deleteLocationSchema, false, false, true},
+	{"POST", "/location/delete-location", (*Server).deleteLocation, false, false, true},
 
-	{"POST", "/sensor/insert-sensor-type", (*Server).insertSensorType, false, false},
-	{"POST", "/sensor/insert-sensor", (*Server).insertSensor, false, false},
-	{"POST", "/sensor/insert-sensor-location", (*Server).insertSensorLocation, false, false},
-	{"POST", "/sensor/list-sensor-locations", (*Server).listSensorLocations, false, false},
-	{"POST", "/sensor/insert-sensor-readings", (*Server).insertSensorReadings, false, false},
-	{"POST", "/sensor/list-sensors", (*Server).listSensors, false, false},
-	{"GET", "/sensor/list-sensor-types", (*Server).listSensorTypes, false, false},
-	{"GET", "/sensor/list-measures", (*Server).listMeasures, false, false},
-	{"POST", "/sensor/sensor-readings", (*Server).sensorReadings, false, false},
-	{"POST", "/sensor/delete-sensor", (*Server).deleteSensor, false, false},
-	{"POST", "/sensor/delete-sensor-type", (*Server).deleteSensorType, false, false},
-	{"POST", "/sensor/edit-sensor", (*Server).editSensor, false, false},
-	{"POST", "/sensor/import-readings", (*Server).importReadings, false, false},
+	{"POST", "/sensor/insert-sensor-type", (*Server).insertSensorType, false, false, false},
+	{"POST", "/sensor/insert-sensor", (*Server).insertSensor, false, false, false},
+	{"POST", "/sensor/insert-sensor-location", (*Server).insertSensorLocation, false, false, false},
+	{"POST", "/sensor/list-sensor-locations", (*Server).listSensorLocations, false, false, false},
+	{"POST", "/sensor/insert-sensor-readings", (*Server).insertSensorReadings, false, false, false},
+	{"POST", "/sensor/list-sensors", (*Server).listSensors, false, false, false},
+	{"GET", "/sensor/list-sensor-types", (*Server).listSensorTypes, false, false, false},
+	{"GET", "/sensor/list-measures", (*Server).listMeasures, false, false, false},
+	{"POST", "/sensor/sensor-readings", (*Server).sensorReadings, false, false, false},
+	{"POST", "/sensor/delete-sensor", (*Server).deleteSensor, false, false, true},
+	{"POST", "/sensor/delete-sensor-type", (*Server).deleteSensorType, false, false, true},
+	{"POST", "/sensor/edit-sensor", (*Server).editSensor, false, false, false},
+	{"POST", "/sensor/import-readings", (*Server).importReadings, false, false, false},
 
-	{"POST", "/model/insert-model", (*Server).insertModel, false, false},
-	{"GET", "/model/list-models", (*Server).listModels, false, false},
-	{"POST", "/model/delete-model", (*Server).deleteModel, false, false},
-	{"POST", "/model/insert-model-scenario", (*Server).insertModelScenario, false, false},
-	{"GET", "/model/list-model-scenarios", (*Server).listModelScenarios, false, false},
-	{"POST", "/model/delete-model-scenario", (*Server).deleteModelScenario, false, false},
-	{"POST", "/model/insert-model-measure", (*Server).insertModelMeasure, false, false},
-	{"GET", "/model/list-model-measures", (*Server).listModelMeasures, false, false},
-	{"POST", "/model/delete-model-measure", (*Server).deleteModelMeasure, false, false},
-	{"POST", "/model/insert-model-run", (*Server).insertModelRun, false, false},
-	{"POST", "/model/list-model-runs", (*Server).listModelRuns, false, false},
-	{"POST", "/model/get-model-run", (*Server).getModelRun, false, false},
-	{"POST", "/model/get-model-run-sensor-measure", (*Server).getModelRunSensorMeasure, false, false},
+	{"POST", "/model/insert-model", (*Server).insertModel, false, false, false},
+	{"GET", "/model/list-models", (*Server).listModels, false, false, false},
+	{"POST", "/model/delete-model", (*Server).deleteModel, false, false, true},
+	{"POST", "/model/insert-model-scenario", (*Server).insertModelScenario, false, false, false},
+	{"GET", "/model/list-model-scenarios", (*Server).listModelScenarios, false, false, false},
+	{"POST", "/model/delete-model-scenario", (*Server).deleteModelScenario, false, false, true},
+	{"POST", "/model/insert-model-measure", (*Server).insertModelMeasure, false, false, false},
+	{"GET", "/model/list-model-measures", (*Server).listModelMeasures, false, false, false},
+	{"POST", "/model/delete-model-measure", (*Server).deleteModelMeasure, false, false, true},
+	{"POST", "/model/insert-model-run", (*Server).insertModelRun, false, false, false},
+	{"POST", "/model/list-model-runs", (*Server).listModelRuns, false, false, false},
+	{"POST", "/model/get-model-run", (*Server).getModelRun, false, false, false},
+	{"POST", "/model/get-model-run-sensor-measure", (*Server).getModelRunSensorMeasure, false, false, false},
 
-	{"POST", "/service/insert-service", (*Server).insertService, false, false},
-	{"GET", "/service/list-services", (*Server).listServices, false, false},
-	{"POST", "/service/delete-service", (*Server).deleteService, false, false},
-	{"POST", "/service/insert-parameter-set", (*Server).insertParameterSet, false, false},
-	{"POST", "/service/delete-parameter-set", (*Server).deleteParameterSet, false, false},
-	{"POST", "/service/list-parameter-sets", (*Server).listParameterSets, false, false},
-	{"POST", "/service/edit-parameter-set", (*Server).editParameterSet, false, false},
-	{"POST", "/service/run-service", (*Server).runService, false, false},
-	{"POST", "/service/list-runs", (*Server).listRuns, false, false},
-	{"POST", "/service/insert-schedule", (*Server).insertSchedule, false, false},
-	{"POST", "/service/list-schedules", (*Server).listSchedules, false, false},
-	{"POST", "/service/edit-schedule", (*Server).editSchedule, false, false},
-	{"POST", "/service/delete-schedule", (*Server).deleteSchedule, false, false},
+	{"POST", "/service/insert-service", (*Server).insertService, false, false, false},
+	{"GET", "/service/list-services", (*Server).listServices, false, false, false},
+	{"POST", "/service/delete-service", (*Server).deleteService, false, false, true},
+	{"POST", "/service/insert-parameter-set", (*Server).insertParameterSet, false, false, false},
+	{"POST", "/service/delete-parameter-set", (*Server).deleteParameterSet, false, false, true},
+	{"POST", "/service/list-parameter-sets", (*Server).listParameterSets, false, false, false},
+	{"POST", "/service/edit-parameter-set", (*Server).editParameterSet, false, false, false},
+	{"POST", "/service/run-service", (*Server).runService, false, false, false},
+	{"POST", "/service/list-runs", (*Server).listRuns, false, false, false},
+	{"POST", "/service/insert-schedule", (*Server).insertSchedule, false, false, false},
+	{"POST", "/service/list-schedules", (*Server).listSchedules, false, false, false},
+	{"POST", "/service/edit-schedule", (*Server).editSchedule, false, false, false},
+	{"POST", "/service/delete-schedule", (*Server).deleteSchedule, false, false, true},
 }
 
 // apiPrefix is the Functions route prefix (host.json extensions.http.routePrefix).
@@ -154,7 +166,7 @@ func (s *Server) Routes() http.Handler {
 		for _, rt := range routes {
 			var h http.Handler = s.handle(func(w http.ResponseWriter, r *http.Request) error { return rt.h(s, w, r) })
 			if !rt.public {
-				h = s.requireAccess(h)
+				h = s.requireAccess(h, rt.admin)
 			}
 			if !rt.meta {
 				h = s.waitReady(h)
@@ -283,23 +295,18 @@ type contextKey int
 
 const userKey contextKey = iota
 
-// currentUser returns the email of the authenticated user.
-func currentUser(ctx context.Context) string {
-	email, _ := ctx.Value(userKey).(string)
-	return email
-}
-
 // Endpoint is a method and path under /api, for documentation and its tests.
 type Endpoint struct {
 	Method, Path string
 	Public       bool
+	Admin        bool
 }
 
 // Endpoints lists every endpoint the router serves, with its full /api path.
 func Endpoints() []Endpoint {
 	out := make([]Endpoint, len(routes))
 	for i, rt := range routes {
-		out[i] = Endpoint{Method: rt.method, Path: apiPrefix + rt.path, Public: rt.public}
+		out[i] = Endpoint{Method: rt.method, Path: apiPrefix + rt.path, Public: rt.public, Admin: rt.admin}
 	}
 	return out
 }

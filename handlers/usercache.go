@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/dtbase-go/dtbase/dbcore"
 )
 
 // userCache remembers which users exist, sparing the per-request query that token checks need. It
@@ -13,7 +15,7 @@ import (
 type userCache struct {
 	mu      sync.Mutex
 	active  bool
-	expires map[string]time.Time
+	entries map[string]cachedUser
 	now     func() time.Time
 	// epoch counts invalidations: an answer read from the database is cached only if no change was
 	// announced while it was being read, or a deletion could be overwritten by a stale "exists".
@@ -22,16 +24,21 @@ type userCache struct {
 
 const userCacheTTL = 5 * time.Minute
 
-func newUserCache() *userCache {
-	return &userCache{expires: map[string]time.Time{}, now: time.Now}
+type cachedUser struct {
+	auth    dbcore.UserAuth
+	expires time.Time
 }
 
-// known reports whether email is cached as existing.
-func (c *userCache) known(email string) bool {
+func newUserCache() *userCache {
+	return &userCache{entries: map[string]cachedUser{}, now: time.Now}
+}
+
+// lookup returns what is cached of email, if the cache is active and holds it.
+func (c *userCache) lookup(email string) (dbcore.UserAuth, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	exp, ok := c.expires[email]
-	return c.active && ok && c.now().Before(exp)
+	e, ok := c.entries[email]
+	return e.auth, c.active && ok && c.now().Before(e.expires)
 }
 
 // currentEpoch is taken before reading a user from the database, for add.
@@ -41,12 +48,12 @@ func (c *userCache) currentEpoch() uint64 {
 	return c.epoch
 }
 
-// add caches email as existing, if the cache is active and nothing changed since epoch.
-func (c *userCache) add(email string, epoch uint64) {
+// add caches an existing user, if the cache is active and nothing changed since epoch.
+func (c *userCache) add(email string, auth dbcore.UserAuth, epoch uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.active && c.epoch == epoch {
-		c.expires[email] = c.now().Add(userCacheTTL)
+		c.entries[email] = cachedUser{auth: auth, expires: c.now().Add(userCacheTTL)}
 	}
 }
 
@@ -54,7 +61,7 @@ func (c *userCache) forget(email string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.epoch++
-	delete(c.expires, email)
+	delete(c.entries, email)
 }
 
 // setActive turns the cache on or off, emptying it either way: changes may have been missed.
@@ -63,7 +70,7 @@ func (c *userCache) setActive(on bool) {
 	defer c.mu.Unlock()
 	c.active = on
 	c.epoch++
-	clear(c.expires)
+	clear(c.entries)
 }
 
 // ListenForUserChanges keeps the user cache in step with the database until ctx ends, reconnecting
