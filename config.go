@@ -14,6 +14,7 @@ import (
 // local.settings.json Values both arrive as environment variables).
 type config struct {
 	DatabaseURL       string
+	SQLAuth           string // DT_SQL_AUTH: sqlAuthPassword (the URL's password) or sqlAuthEntra (tokens)
 	JWTSecret         string
 	AccessTokenTTL    time.Duration
 	RefreshTokenGrace time.Duration
@@ -25,9 +26,18 @@ type config struct {
 	ServiceTimeout    time.Duration
 	DBMaxConns        int32
 	LogLevel          slog.Level
+	// CORSOrigins are the browser origins allowed to call the API (DT_CORS_ORIGINS, comma-separated).
+	CORSOrigins []string
+	// FrontendDir is the built web app to serve at / (DT_FRONTEND_DIR; empty under Azure, where
+	// Static Web Apps serves it).
+	FrontendDir string
 	// RunTimers fires the timer functions in-process: on when the binary runs outside the
 	// Functions host (which fires them itself), unless DT_DISABLE_TIMERS is true.
 	RunTimers bool
+	// Run history in Azure Cosmos DB (handlers/cosmosruns) when CosmosEndpoint is set; CosmosKey
+	// empty signs in with Microsoft Entra ID. RunLogTTLDays > 0 expires runs after that many days.
+	CosmosEndpoint, CosmosKey, CosmosDatabase, CosmosContainer string
+	RunLogTTLDays                                              int
 }
 
 // loadConfig reads and validates the configuration; needSecret is false for subcommands that
@@ -37,6 +47,7 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 		JWTSecret:       getenv("DT_JWT_SECRET_KEY"),
 		DefaultUserPass: getenv("DT_DEFAULT_USER_PASS"),
 		ListenAddr:      or(getenv("DT_LISTEN_ADDR"), "127.0.0.1"),
+		FrontendDir:     strings.TrimSpace(getenv("DT_FRONTEND_DIR")),
 	}
 	var errs []error
 	intVar := func(name string, def int64) int64 {
@@ -56,6 +67,10 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 	c.MaxBodyBytes = intVar("DT_MAX_BODY_BYTES", 64<<20)
 	c.ServiceTimeout = time.Duration(intVar("DT_SERVICE_TIMEOUT", 30)) * time.Second
 	c.DBMaxConns = int32(intVar("DT_DB_MAX_CONNS", 0))
+	c.CosmosEndpoint, c.CosmosKey = strings.TrimSpace(getenv("DT_COSMOS_ENDPOINT")), strings.TrimSpace(getenv("DT_COSMOS_KEY"))
+	c.CosmosDatabase = or(strings.TrimSpace(getenv("DT_COSMOS_DATABASE")), "dtbase")
+	c.CosmosContainer = or(strings.TrimSpace(getenv("DT_COSMOS_CONTAINER")), "service_runs")
+	c.RunLogTTLDays = int(intVar("DT_RUN_LOG_TTL_DAYS", 0))
 
 	// The Functions host chooses the port; DT_PORT is for running the binary by hand.
 	port := getenv("FUNCTIONS_CUSTOMHANDLER_PORT")
@@ -82,6 +97,11 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 		}
 	}
 	c.AutoMigrate = boolVar("DT_AUTO_MIGRATE", true)
+	for _, o := range strings.Split(getenv("DT_CORS_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.CORSOrigins = append(c.CORSOrigins, o)
+		}
+	}
 	c.RunTimers = getenv("FUNCTIONS_CUSTOMHANDLER_PORT") == "" && !boolVar("DT_DISABLE_TIMERS", false)
 	if err := c.LogLevel.UnmarshalText([]byte(or(getenv("DT_LOG_LEVEL"), "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("DT_LOG_LEVEL: %w", err))
@@ -90,6 +110,19 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 	c.DatabaseURL, err = databaseURL(getenv)
 	if err != nil {
 		errs = append(errs, err)
+	}
+	switch v := strings.ToLower(strings.TrimSpace(getenv("DT_SQL_AUTH"))); v {
+	case "", sqlAuthPassword:
+		c.SQLAuth = sqlAuthPassword
+	case sqlAuthEntra:
+		c.SQLAuth = sqlAuthEntra
+		if c.DatabaseURL != "" {
+			if c.DatabaseURL, err = entraDatabaseURL(c.DatabaseURL); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("DT_SQL_AUTH must be %q or %q, got %q", sqlAuthPassword, sqlAuthEntra, v))
 	}
 	if needSecret && c.JWTSecret == "" {
 		errs = append(errs, errors.New("DT_JWT_SECRET_KEY is not set: it is the HS256 key that signs every token"))
@@ -114,6 +147,59 @@ func databaseURL(getenv func(string) string) (string, error) {
 		Path:   "/" + strings.ToLower(or(strings.TrimSpace(getenv("DT_SQL_DBNAME")), "dtbase")),
 	}
 	return u.String(), nil
+}
+
+// The values of DT_SQL_AUTH.
+const (
+	sqlAuthPassword = "password"
+	sqlAuthEntra    = "entra"
+)
+
+// entraDatabaseURL checks a database URL for Microsoft Entra sign-in: it must name the user (the
+// PostgreSQL role of the Entra principal, e.g. the Function App's name for its managed identity),
+// and the token must never travel unencrypted, so TLS is required (sslmode=require is added when
+// the URL sets no sslmode). Both URL and keyword/value forms are accepted.
+func entraDatabaseURL(dsn string) (string, error) {
+	const hint = "DT_SQL_AUTH=entra"
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", fmt.Errorf("%s: cannot parse the database URL", hint)
+		}
+		if u.User == nil || u.User.Username() == "" {
+			return "", fmt.Errorf("%s: the database URL must name the user (the Entra principal's PostgreSQL role), e.g. postgres://my-function-app@server.postgres.database.azure.com:5432/dtbase", hint)
+		}
+		q := u.Query()
+		switch mode := q.Get("sslmode"); mode {
+		case "":
+			q.Set("sslmode", "require")
+			u.RawQuery = q.Encode()
+		case "require", "verify-ca", "verify-full":
+		default:
+			return "", fmt.Errorf("%s: sslmode=%s would let the token travel unencrypted; use require, verify-ca or verify-full", hint, mode)
+		}
+		return u.String(), nil
+	}
+	var user, mode string
+	for _, kv := range strings.Fields(dsn) {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "user":
+			user = v
+		case "sslmode":
+			mode = v
+		}
+	}
+	if user == "" {
+		return "", fmt.Errorf("%s: the database connection string must name the user (the Entra principal's PostgreSQL role)", hint)
+	}
+	switch mode {
+	case "":
+		return dsn + " sslmode=require", nil
+	case "require", "verify-ca", "verify-full":
+		return dsn, nil
+	}
+	return "", fmt.Errorf("%s: sslmode=%s would let the token travel unencrypted; use require, verify-ca or verify-full", hint, mode)
 }
 
 func or(v, def string) string {

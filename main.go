@@ -24,6 +24,7 @@ import (
 
 	"github.com/dtbase-go/dtbase/dbcore"
 	"github.com/dtbase-go/dtbase/handlers"
+	"github.com/dtbase-go/dtbase/handlers/cosmosruns"
 )
 
 // functionFiles are the function definitions; outside the Functions host the binary reads its
@@ -66,7 +67,11 @@ func migrate(ctx context.Context, args []string, getenv func(string) string) err
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	db, err := dbcore.Open(ctx, cfg.DatabaseURL, dbcore.Options{})
+	opts, err := dbOptions(cfg)
+	if err != nil {
+		return err
+	}
+	db, err := dbcore.Open(ctx, cfg.DatabaseURL, opts)
 	if err != nil {
 		return err
 	}
@@ -77,8 +82,10 @@ func migrate(ctx context.Context, args []string, getenv func(string) string) err
 	}
 	switch sub {
 	case "up":
-		if err := dbcore.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-			return err
+		if cfg.SQLAuth != sqlAuthEntra { // see startUp
+			if err := dbcore.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+				return err
+			}
 		}
 		n, err := db.Migrate(ctx)
 		if err != nil {
@@ -116,13 +123,23 @@ func serve(ctx context.Context, getenv func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	db, err := dbcore.Open(ctx, cfg.DatabaseURL, dbcore.Options{MaxConns: cfg.DBMaxConns})
+	opts, err := dbOptions(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	db, err := dbcore.Open(ctx, cfg.DatabaseURL, opts)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer db.Close()
 
+	runs, err := runStore(ctx, log, db, cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	ready := make(chan struct{})
 	srv := handlers.New(db, handlers.Config{
 		JWTSecret:         []byte(cfg.JWTSecret),
@@ -130,6 +147,9 @@ func serve(ctx context.Context, getenv func(string) string) error {
 		RefreshTokenGrace: cfg.RefreshTokenGrace,
 		MaxBodyBytes:      cfg.MaxBodyBytes,
 		ServiceTimeout:    cfg.ServiceTimeout,
+		FrontendDir:       cfg.FrontendDir,
+		CORSOrigins:       cfg.CORSOrigins,
+		Runs:              runs,
 	}, log, ready)
 	httpSrv := &http.Server{
 		Handler:           srv.Routes(),
@@ -178,14 +198,62 @@ func serve(ctx context.Context, getenv func(string) string) error {
 	return nil
 }
 
+// dbOptions gives the pool options of the configuration: with DT_SQL_AUTH=entra, each new connection
+// signs in with a Microsoft Entra token from DefaultAzureCredential (the app's managed identity).
+func dbOptions(cfg config) (dbcore.Options, error) {
+	opts := dbcore.Options{MaxConns: cfg.DBMaxConns}
+	if cfg.SQLAuth == sqlAuthEntra {
+		hook, err := dbcore.NewEntraBeforeConnect()
+		if err != nil {
+			return opts, err
+		}
+		opts.BeforeConnect = hook
+	}
+	return opts, nil
+}
+
+// runStore is where service runs are kept: Azure Cosmos DB when DT_COSMOS_ENDPOINT is set, else
+// nil (the database). Opening contacts nobody, so the handler listens at once; the container is
+// made ready in the background, and again on first use if that failed.
+func runStore(ctx context.Context, log *slog.Logger, db *dbcore.DB, cfg config) (handlers.RunStore, error) {
+	if cfg.CosmosEndpoint == "" {
+		if cfg.RunLogTTLDays > 0 {
+			log.Warn("DT_RUN_LOG_TTL_DAYS applies only to the Cosmos DB run history (DT_COSMOS_ENDPOINT): PostgreSQL keeps every run")
+		}
+		return nil, nil
+	}
+	store, err := cosmosruns.Open(cosmosruns.Options{
+		Endpoint: cfg.CosmosEndpoint, Key: cfg.CosmosKey, Database: cfg.CosmosDatabase,
+		Container: cfg.CosmosContainer, TTLDays: cfg.RunLogTTLDays, ParameterSets: db.ListParameterSets, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configuration (DT_COSMOS_*, DT_RUN_LOG_TTL_DAYS): %w", err)
+	}
+	go func() {
+		if err := store.Connect(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Error("Cosmos DB run history not ready; trying again on first use", "err", err)
+			}
+			return
+		}
+		log.Info("run history in Cosmos DB", "database", cfg.CosmosDatabase, "container", cfg.CosmosContainer,
+			"ttl_days", cfg.RunLogTTLDays)
+	}()
+	return store, nil
+}
+
 // startUp prepares the database: creates it when missing, applies migrations, sets up the default
 // user. It retries until it succeeds, so the handler comes up even before its database does.
 func startUp(ctx context.Context, log *slog.Logger, db *dbcore.DB, cfg config) {
 	for delay := time.Second; ; delay = min(2*delay, 30*time.Second) {
 		err := func() error {
 			if cfg.AutoMigrate {
-				if err := dbcore.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-					return err
+				// With Entra sign-in the database is provisioned with the server (infrastructure/)
+				// and EnsureDatabase, which connects with the URL's password, cannot sign in.
+				if cfg.SQLAuth != sqlAuthEntra {
+					if err := dbcore.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+						return err
+					}
 				}
 				n, err := db.Migrate(ctx)
 				if err != nil {

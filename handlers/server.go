@@ -21,12 +21,16 @@ type Config struct {
 	RefreshTokenGrace time.Duration
 	MaxBodyBytes      int64
 	ServiceTimeout    time.Duration
+	// CORSOrigins may call the API from a browser ("*": any); empty sends no CORS headers.
+	CORSOrigins []string
 	// BcryptCost is the cost of new password hashes; 0 means the original's 12.
 	BcryptCost int
 	// MaxImportBytes caps a CSV import's body.
 	MaxImportBytes int64
 	// Runs keeps the service run history; nil means the PostgreSQL database.
 	Runs RunStore
+	// FrontendDir is the built web app (frontend/dist) to serve at /; empty serves none.
+	FrontendDir string
 }
 
 // Server serves the API. Its zero value is not usable; build one with New.
@@ -159,9 +163,16 @@ const apiPrefix = "/api"
 // Routes returns the handler for everything the Functions host forwards to this process.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.logRequests, s.recoverPanics)
-	// The host's readiness probe: any answer will do, and it must not wait for the database.
-	r.Get("/", func(w http.ResponseWriter, r *http.Request) { writeDetail(w, http.StatusOK, "DTBase handler running") })
+	r.Use(s.logRequests, s.recoverPanics, s.securityHeaders)
+	// The host's readiness probe: any answer will do, and it must not wait for the database. With a
+	// web app to serve, / is its index.html.
+	var site *staticSite
+	if s.cfg.FrontendDir != "" {
+		site = newStaticSite(s.cfg.FrontendDir, s.log)
+		r.Get("/", site.ServeHTTP)
+	} else {
+		r.Get("/", func(w http.ResponseWriter, r *http.Request) { writeDetail(w, http.StatusOK, "DTBase handler running") })
+	}
 	r.Route(apiPrefix, func(api chi.Router) {
 		for _, rt := range routes {
 			var h http.Handler = s.handle(func(w http.ResponseWriter, r *http.Request) error { return rt.h(s, w, r) })
@@ -179,7 +190,13 @@ func (s *Server) Routes() http.Handler {
 	for name, inv := range s.invocations() {
 		r.Post("/"+name, s.serveInvocation(name, inv))
 	}
-	r.NotFound(notFound)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		if site != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !isAPIPath(r.URL.Path) {
+			site.ServeHTTP(w, r)
+			return
+		}
+		notFound(w, r)
+	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		if methods := methodsFor(r.URL.Path); len(methods) > 0 {
 			w.Header().Set("Allow", strings.Join(methods, ", "))

@@ -21,7 +21,8 @@ type Cluster struct {
 	Dir  string // data directory
 	Port int
 	bin  string
-	asPG bool // run the server binaries as the postgres OS user (we are root)
+	asPG bool   // run the server binaries as the postgres OS user (we are root)
+	opts string // server options, kept for Resume
 }
 
 // URL returns a connection URL for database name on the cluster, as the superuser postgres over TCP.
@@ -85,14 +86,19 @@ func Start(dir string, port int, fast bool) (*Cluster, error) {
 		}
 	}
 	c.Port = port
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200 -c timezone=UTC", port, dir)
+	c.opts = fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200 -c timezone=UTC", port, dir)
 	if fast {
-		opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB"
+		c.opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB"
 	}
-	if out, err := c.run("pg_ctl", "-D", dir, "-l", filepath.Join(dir, "server.log"), "-o", opts, "-w", "-t", "60", "start"); err != nil {
-		return nil, fmt.Errorf("pg_ctl start: %w: %s", err, out)
+	return c, c.Resume()
+}
+
+// Resume starts the server again after Stop, on the same port with the same settings.
+func (c *Cluster) Resume() error {
+	if out, err := c.run("pg_ctl", "-D", c.Dir, "-l", filepath.Join(c.Dir, "server.log"), "-o", c.opts, "-w", "-t", "60", "start"); err != nil {
+		return fmt.Errorf("pg_ctl start: %w: %s", err, out)
 	}
-	return c, nil
+	return nil
 }
 
 // Stop shuts the server down quickly.
