@@ -1,7 +1,8 @@
 # DTBase in Go. `make run` starts the platform, `make test` runs every test.
 GO ?= go
+FUZZTIME ?= 10s   # per fuzz target in `make test`; `make fuzz FUZZTIME=10m` for a longer run
 
-.PHONY: run test bench package build migrate vet fmt clean
+.PHONY: run test fuzz bench package build migrate vet fmt clean
 
 run: ## build and start the platform on http://localhost:7071 (local PostgreSQL when none is configured)
 	scripts/run.sh
@@ -10,6 +11,13 @@ test: ## every test, against throwaway PostgreSQL clusters the tests start thems
 	scripts/ensure-postgres.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./handlers/
+	$(GO) test -run '^$$' -fuzz '^FuzzEndpoints$$' -fuzztime $(FUZZTIME) ./handlers/
+
+fuzz: ## fuzz the JSON decoding and every endpoint for FUZZTIME each
+	scripts/ensure-postgres.sh
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./handlers/
+	$(GO) test -run '^$$' -fuzz '^FuzzEndpoints$$' -fuzztime $(FUZZTIME) ./handlers/
 
 bench: ## speed figures (ingest, reads, per-request cost, memory) beside raw PostgreSQL
 	scripts/ensure-postgres.sh

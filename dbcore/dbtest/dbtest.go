@@ -142,3 +142,13 @@ func Exec(tb testing.TB, url, sql string, args ...any) {
 		tb.Fatalf("exec fixture SQL: %v", err)
 	}
 }
+
+// NewLongLivedURL creates a migrated database that lives until the cluster goes (fuzz targets,
+// whose inputs each get their own *testing.T, share one).
+func NewLongLivedURL() (string, error) {
+	name := fmt.Sprintf("dtbase_shared_%d_%d", os.Getpid(), counter.Add(1))
+	if err := exec(fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, template)); err != nil {
+		return "", err
+	}
+	return WithDatabase(serverURL, name), nil
+}
