@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -288,5 +289,55 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"migrate", "sideways"}, getenv); err == nil {
 		t.Fatal("unknown migrate subcommand accepted")
+	}
+}
+
+// TestShutdownDrainsRequests: SIGTERM while a request is in flight lets it finish, then exits 0.
+func TestShutdownDrainsRequests(t *testing.T) {
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Second)
+		w.Write([]byte(`{"done":true}`))
+	}))
+	defer slow.Close()
+	s := startServer(t, map[string]string{"DT_DATABASE_URL": dbtest.NewEmptyURL(t), "DT_DEFAULT_USER_PASS": "pw"})
+	s.waitHealthy(t)
+	token := login(t, s.base, "default_user@localhost", "pw")
+	post := func(path, body string) (int, string) {
+		req, _ := http.NewRequest("POST", s.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(data)
+	}
+	if code, body := post("/api/service/insert-service", fmt.Sprintf(`{"name":"slow","url":%q,"http_method":"GET"}`, slow.URL)); code != 201 {
+		t.Fatalf("insert-service: %d %s", code, body)
+	}
+	type answer struct {
+		code int
+		body string
+	}
+	done := make(chan answer, 1)
+	go func() {
+		code, body := post("/api/service/run-service", `{"service_name":"slow"}`)
+		done <- answer{code, body}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	got := <-done
+	if got.code != 200 {
+		t.Fatalf("in-flight request: %d %s", got.code, got.body)
+	}
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, s.output)
+		}
+		s.done <- nil
+	case <-time.After(10 * time.Second):
+		t.Fatal("no exit after SIGTERM")
 	}
 }

@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/dtbase-go/dtbase/dbcore"
 	"github.com/dtbase-go/dtbase/dbcore/dbtest"
+	"github.com/dtbase-go/dtbase/handlers"
 )
 
 // TestDatabaseRestartUnderLoad stops PostgreSQL while writers ingest and readers read: during the
@@ -132,4 +135,51 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 		t.Fatal(strings.Join(problems, "\n"))
 	}
 	t.Logf("statuses during the restart: %v", statuses)
+}
+
+// TestHangingServicesDoNotTieUpTheHandler: services that never answer use up at most the bounded
+// number of call slots, each call gives up at the timeout, and the rest of the API stays quick.
+func TestHangingServicesDoNotTieUpTheHandler(t *testing.T) {
+	a := newAPIWith(t, func(c *handlers.Config) { c.ServiceTimeout = 300 * time.Millisecond; c.MaxServiceCalls = 2 })
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	a.post("/api/service/insert-service", map[string]any{"name": "hang", "url": hang.URL, "http_method": "GET"}).expect(201, "")
+
+	var wg sync.WaitGroup
+	details := make(chan string, 6)
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res := a.post("/api/service/run-service", map[string]any{"service_name": "hang"})
+			if res.Status != 502 {
+				t.Errorf("run-service: %d %s", res.Status, res.Body)
+			}
+			details <- res.Detail()
+		}()
+	}
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	a.get("/api/sensor/list-measures").expect(200, "")
+	if d := time.Since(start); d > 200*time.Millisecond {
+		t.Errorf("list-measures took %v while services hang", d)
+	}
+	wg.Wait()
+	close(details)
+	busy := 0
+	for d := range details {
+		if strings.Contains(d, "too many service calls in progress") {
+			busy++
+		}
+	}
+	if busy == 0 {
+		t.Error("with 2 slots and 6 hanging calls, no call was turned away")
+	}
 }

@@ -23,6 +23,8 @@ type Config struct {
 	ServiceTimeout    time.Duration
 	// CORSOrigins may call the API from a browser ("*": any); empty sends no CORS headers.
 	CORSOrigins []string
+	// MaxServiceCalls bounds the service calls in progress at once; 0 means 32.
+	MaxServiceCalls int
 	// BcryptCost is the cost of new password hashes; 0 means the original's 12.
 	BcryptCost int
 	// MaxImportBytes caps a CSV import's body.
@@ -44,8 +46,9 @@ type Server struct {
 	runs   RunStore
 	logins *loginThrottle
 
-	dummyOnce sync.Once
-	dummy     []byte
+	dummyOnce    sync.Once
+	dummy        []byte
+	serviceSlots chan struct{}
 }
 
 // New returns a Server. Requests wait for ready to close (start-up work such as migrations) before
@@ -75,6 +78,10 @@ func New(db *dbcore.DB, cfg Config, log *slog.Logger, ready <-chan struct{}) *Se
 	srv := &Server{db: db, cfg: cfg, log: log, now: func() time.Time { return time.Now().UTC() }, ready: ready,
 		users: newUserCache(), runs: runs}
 	srv.logins = newLoginThrottle(func() time.Time { return srv.now() })
+	if cfg.MaxServiceCalls == 0 {
+		cfg.MaxServiceCalls = 32
+	}
+	srv.serviceSlots = make(chan struct{}, cfg.MaxServiceCalls)
 	return srv
 }
 

@@ -246,6 +246,16 @@ func (s *Server) callService(ctx context.Context, svc dbcore.Service, params jso
 	if err := checkServiceURL(svc.URL); err != nil {
 		return fail(err)
 	}
+	// Bounded concurrency: slow or hanging services cannot take every connection and goroutine of
+	// the handler; a call waits for a slot at most as long as a call may take.
+	select {
+	case s.serviceSlots <- struct{}{}:
+		defer func() { <-s.serviceSlots }()
+	case <-time.After(s.cfg.ServiceTimeout):
+		return fail(errors.New("too many service calls in progress; try again later"))
+	case <-ctx.Done():
+		return fail(ctx.Err())
+	}
 	var reqBody io.Reader
 	if params != nil {
 		reqBody = bytes.NewReader(params)
