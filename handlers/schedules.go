@@ -149,16 +149,9 @@ func (s *Server) deleteSchedule(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) error {
-	body, err := s.decodeBody(r, true)
+	service, err := s.serviceFilter(r)
 	if err != nil {
 		return err
-	}
-	var service *string
-	if body != nil {
-		service = body.optStr("service_name")
-		if err := body.err(); err != nil {
-			return err
-		}
 	}
 	list, err := s.db.ListSchedules(r.Context(), service)
 	if err != nil {

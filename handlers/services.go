@@ -157,17 +157,20 @@ func (s *Server) editParameterSet(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (s *Server) listParameterSets(w http.ResponseWriter, r *http.Request) error {
+// serviceFilter reads the optional body {"service_name": str?} of the service list endpoints.
+func (s *Server) serviceFilter(r *http.Request) (*string, error) {
 	body, err := s.decodeBody(r, true)
+	if err != nil || body == nil {
+		return nil, err
+	}
+	service := body.optStr("service_name")
+	return service, body.err()
+}
+
+func (s *Server) listParameterSets(w http.ResponseWriter, r *http.Request) error {
+	service, err := s.serviceFilter(r)
 	if err != nil {
 		return err
-	}
-	var service *string
-	if body != nil {
-		service = body.optStr("service_name")
-		if err := body.err(); err != nil {
-			return err
-		}
 	}
 	sets, err := s.db.ListParameterSets(r.Context(), service)
 	if err != nil {
