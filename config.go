@@ -124,6 +124,14 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("DT_SQL_AUTH must be %q or %q, got %q", sqlAuthPassword, sqlAuthEntra, v))
 	}
+	// App Service leaves a Key Vault reference it could not resolve (e.g. before the identity's
+	// role assignment has propagated) as the literal "@Microsoft.KeyVault(...)": never use that as a
+	// key or password.
+	for _, name := range []string{"DT_JWT_SECRET_KEY", "DT_DEFAULT_USER_PASS", "DT_DATABASE_URL", "DT_SQL_PASS"} {
+		if strings.HasPrefix(strings.TrimSpace(getenv(name)), "@Microsoft.KeyVault(") {
+			errs = append(errs, fmt.Errorf("%s is an unresolved Key Vault reference: the app's identity cannot read the secret yet (check its Key Vault Secrets User role, then restart the app)", name))
+		}
+	}
 	if needSecret && c.JWTSecret == "" {
 		errs = append(errs, errors.New("DT_JWT_SECRET_KEY is not set: it is the HS256 key that signs every token"))
 	}

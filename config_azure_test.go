@@ -63,3 +63,16 @@ func TestSQLAuthConfig(t *testing.T) {
 		})
 	}
 }
+
+// A Key Vault reference App Service could not resolve arrives as its literal text: the handler
+// refuses to start rather than sign tokens with a guessable key.
+func TestUnresolvedKeyVaultReference(t *testing.T) {
+	ref := "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/dt-jwt-secret-key)"
+	for _, name := range []string{"DT_JWT_SECRET_KEY", "DT_DEFAULT_USER_PASS"} {
+		m := map[string]string{"DT_JWT_SECRET_KEY": "k", "DT_DATABASE_URL": "postgres://u:p@h/db", name: ref}
+		_, err := loadConfig(func(k string) string { return m[k] }, true)
+		if err == nil || !strings.Contains(err.Error(), name+" is an unresolved Key Vault reference") {
+			t.Errorf("%s: err = %v, want an unresolved-reference error", name, err)
+		}
+	}
+}

@@ -75,7 +75,11 @@ func importViaDatabase(ctx context.Context, sensor, measure string, in io.Reader
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	db, err := dbcore.Open(ctx, cfg.DatabaseURL, dbcore.Options{})
+	opts, err := dbOptions(cfg)
+	if err != nil {
+		return err
+	}
+	db, err := dbcore.Open(ctx, cfg.DatabaseURL, opts)
 	if err != nil {
 		return err
 	}

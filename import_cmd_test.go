@@ -80,10 +80,11 @@ func TestImportCommandAPI(t *testing.T) {
 	s := startServer(t, map[string]string{"DT_DATABASE_URL": dbtest.NewEmptyURL(t), "DT_DEFAULT_USER_PASS": "pw"})
 	s.waitHealthy(t)
 	token := login(t, s.base, "default_user@localhost", "pw")
-	for path, body := range map[string]string{
-		"/api/sensor/insert-sensor-type": `{"name":"t","measures":[{"name":"temp","units":null,"datatype":"float"},{"name":"n","units":null,"datatype":"integer"}]}`,
-		"/api/sensor/insert-sensor":      `{"type_name":"t","unique_identifier":"s1"}`,
+	for _, c := range []struct{ path, body string }{
+		{"/api/sensor/insert-sensor-type", `{"name":"t","measures":[{"name":"temp","units":null,"datatype":"float"},{"name":"n","units":null,"datatype":"integer"}]}`},
+		{"/api/sensor/insert-sensor", `{"type_name":"t","unique_identifier":"s1"}`},
 	} {
+		path, body := c.path, c.body
 		req, _ := http.NewRequest("POST", s.base+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)
