@@ -11,8 +11,10 @@ test: ## every test, against throwaway PostgreSQL clusters the tests start thems
 	scripts/ensure-postgres.sh
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	cd infrastructure && $(GO) vet ./... && $(GO) test -count=1 ./...
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBody$$' -fuzztime $(FUZZTIME) ./handlers/
 	$(GO) test -run '^$$' -fuzz '^FuzzEndpoints$$' -fuzztime $(FUZZTIME) ./handlers/
+	scripts/frontend-test.sh
 
 fuzz: ## fuzz the JSON decoding and every endpoint for FUZZTIME each
 	scripts/ensure-postgres.sh

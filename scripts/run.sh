@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 mkdir -p .data build
 go build -o build/handler .
 
+# The web app, served at / by the handler (skipped with a note when Node.js is not installed).
+scripts/frontend-build.sh
+if [ -z "${DT_FRONTEND_DIR+set}" ] && [ -f frontend/dist/index.html ]; then
+  export DT_FRONTEND_DIR=$PWD/frontend/dist
+fi
+
 if [ -z "${DT_DATABASE_URL:-}" ] && [ -z "${DT_SQL_HOST:-}" ]; then
   scripts/ensure-postgres.sh
   DT_DATABASE_URL=$(go run ./scripts/localdb -dir .data/postgres)
@@ -30,9 +36,13 @@ fi
 
 export DT_LISTEN_ADDR=${DT_LISTEN_ADDR:-127.0.0.1}
 export DT_PORT=${DT_PORT:-7071}
+export DT_ARIMA_SCHEDULE="${DT_ARIMA_SCHEDULE:-0 30 4,16 * * *}" DT_HODMD_SCHEDULE="${DT_HODMD_SCHEDULE:-0 45 4,16 * * *}"
+web_app="http://localhost:$DT_PORT/"
+[ -n "${DT_FRONTEND_DIR:-}" ] || web_app="not built (install Node.js and npm, then run make run again)"
 cat <<MSG
 
 DTBase is starting on http://localhost:$DT_PORT
+  Web app:       $web_app
   API docs:      http://localhost:$DT_PORT/api/docs
   Health:        http://localhost:$DT_PORT/api/health
   Default login: default_user@localhost / $DT_DEFAULT_USER_PASS
