@@ -10,6 +10,7 @@ import (
 	"path"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -23,6 +24,8 @@ var appSetting = regexp.MustCompile(`%([^%]+)%`)
 
 // LoadTimerFunctions reads <name>/function.json from fsys and returns the timer functions, with
 // %AppSetting% references in their schedules resolved through getenv, as the host resolves them.
+// A function whose setting is unset is left out and named in a *MissingSettingsError, returned
+// with the others.
 func LoadTimerFunctions(fsys fs.FS, getenv func(string) string) ([]TimerFunction, error) {
 	files, err := fs.Glob(fsys, "*/function.json")
 	if err != nil {
@@ -30,6 +33,7 @@ func LoadTimerFunctions(fsys fs.FS, getenv func(string) string) ([]TimerFunction
 	}
 	sort.Strings(files)
 	var out []TimerFunction
+	var unset []string
 	for _, file := range files {
 		data, err := fs.ReadFile(fsys, file)
 		if err != nil {
@@ -58,7 +62,9 @@ func LoadTimerFunctions(fsys fs.FS, getenv func(string) string) ([]TimerFunction
 				return v
 			})
 			if len(missing) > 0 {
-				return nil, fmt.Errorf("%s: app setting %v is not set", file, missing)
+				// Like the Functions host, leave this function out and run the others.
+				unset = append(unset, fmt.Sprintf("%s needs %s", path.Dir(file), strings.Join(missing, ", ")))
+				continue
 			}
 			if _, err := cronParser.Parse(schedule); err != nil {
 				return nil, fmt.Errorf("%s: schedule %q: %w", file, schedule, err)
@@ -66,7 +72,18 @@ func LoadTimerFunctions(fsys fs.FS, getenv func(string) string) ([]TimerFunction
 			out = append(out, TimerFunction{Name: path.Dir(file), Schedule: schedule})
 		}
 	}
+	if len(unset) > 0 {
+		return out, &MissingSettingsError{Functions: unset}
+	}
 	return out, nil
+}
+
+// MissingSettingsError lists timer functions left out because an app setting their schedule names
+// is not set; LoadTimerFunctions returns it with the functions it could load.
+type MissingSettingsError struct{ Functions []string }
+
+func (e *MissingSettingsError) Error() string {
+	return "timer functions left out, app settings not set: " + strings.Join(e.Functions, "; ")
 }
 
 // Clock is the time source of the standalone timers; tests replace it.

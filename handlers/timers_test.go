@@ -27,8 +27,9 @@ func TestLoadTimerFunctions(t *testing.T) {
 		t.Fatalf("timer functions = %+v, want %+v", fns, want)
 	}
 	delete(env, "WEATHER_SCHEDULE")
-	if _, err := handlers.LoadTimerFunctions(fsys, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "WEATHER_SCHEDULE") {
-		t.Fatalf("missing app setting: err = %v", err)
+	fns, err = handlers.LoadTimerFunctions(fsys, func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "weather needs WEATHER_SCHEDULE") || len(fns) != 1 || fns[0] != want[0] {
+		t.Fatalf("missing app setting: %+v, err = %v; want the scheduler alone and the weather function named", fns, err)
 	}
 	env["WEATHER_SCHEDULE"] = "*/5 * * * *"
 	if _, err := handlers.LoadTimerFunctions(fsys, func(k string) string { return env[k] }); err == nil {
