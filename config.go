@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/dtbase-go/dtbase/handlers"
 )
 
 // config is every setting the handler reads, all from the environment (Function App settings and
@@ -28,6 +30,8 @@ type config struct {
 	LogLevel          slog.Level
 	// CORSOrigins are the browser origins allowed to call the API (DT_CORS_ORIGINS, comma-separated).
 	CORSOrigins []string
+	// Weather is the OpenWeatherMap ingress (DT_OPENWEATHERMAP_*); off without an API key.
+	Weather handlers.WeatherConfig
 	// FrontendDir is the built web app to serve at / (DT_FRONTEND_DIR; empty under Azure, where
 	// Static Web Apps serves it).
 	FrontendDir string
@@ -38,6 +42,9 @@ type config struct {
 	// empty signs in with Microsoft Entra ID. RunLogTTLDays > 0 expires runs after that many days.
 	CosmosEndpoint, CosmosKey, CosmosDatabase, CosmosContainer string
 	RunLogTTLDays                                              int
+	// ReadingsRetention drops readings partitions (whole UTC months) older than this
+	// (DT_READINGS_RETENTION_DAYS; 0 keeps every reading).
+	ReadingsRetention time.Duration
 }
 
 // loadConfig reads and validates the configuration; needSecret is false for subcommands that
@@ -71,6 +78,7 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 	c.CosmosDatabase = or(strings.TrimSpace(getenv("DT_COSMOS_DATABASE")), "dtbase")
 	c.CosmosContainer = or(strings.TrimSpace(getenv("DT_COSMOS_CONTAINER")), "service_runs")
 	c.RunLogTTLDays = int(intVar("DT_RUN_LOG_TTL_DAYS", 0))
+	c.ReadingsRetention = time.Duration(min(intVar("DT_READINGS_RETENTION_DAYS", 0), 1_000_000)) * 24 * time.Hour
 
 	// The Functions host chooses the port; DT_PORT is for running the binary by hand.
 	port := getenv("FUNCTIONS_CUSTOMHANDLER_PORT")
@@ -97,6 +105,20 @@ func loadConfig(getenv func(string) string, needSecret bool) (config, error) {
 		}
 	}
 	c.AutoMigrate = boolVar("DT_AUTO_MIGRATE", true)
+	c.Weather = handlers.WeatherConfig{APIKey: getenv("DT_OPENWEATHERMAP_APIKEY"), BaseURL: getenv("DT_OPENWEATHERMAP_URL")}
+	if c.Weather.APIKey != "" {
+		for _, v := range []struct {
+			name     string
+			dst      *float64
+			min, max float64
+		}{{"DT_OPENWEATHERMAP_LAT", &c.Weather.Lat, -90, 90}, {"DT_OPENWEATHERMAP_LONG", &c.Weather.Lon, -180, 180}} {
+			f, err := strconv.ParseFloat(strings.TrimSpace(getenv(v.name)), 64)
+			if err != nil || f < v.min || f > v.max {
+				errs = append(errs, fmt.Errorf("%s must be a number from %v to %v (needed with DT_OPENWEATHERMAP_APIKEY), got %q", v.name, v.min, v.max, getenv(v.name)))
+			}
+			*v.dst = f
+		}
+	}
 	for _, o := range strings.Split(getenv("DT_CORS_ORIGINS"), ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.CORSOrigins = append(c.CORSOrigins, o)

@@ -5,6 +5,9 @@
 //	handler migrate status   list migrations and whether each is applied
 //	handler import readings --csv FILE --sensor ID [--measure NAME] [--url URL]
 //	                         bulk-import readings from CSV (database, or a remote API with --url)
+//	handler forecast arima --csv FILE [--order p,d,q] [--seasonal P,D,Q,s] [--horizon H] [--alpha A]
+//	handler forecast hodmd --csv FILE --delay d [--horizon H]
+//	                         fit a model to a CSV series offline and print JSON
 package main
 
 import (
@@ -54,8 +57,10 @@ func run(ctx context.Context, args []string, getenv func(string) string) error {
 		return migrate(ctx, args, getenv)
 	case "import":
 		return importCommand(ctx, args, getenv, os.Stdout, os.Stderr)
+	case "forecast":
+		return forecastCmd(args, os.Stdout)
 	}
-	return fmt.Errorf("unknown command %q (commands: serve, migrate, import)", cmd)
+	return fmt.Errorf("unknown command %q (commands: serve, migrate, import, forecast)", cmd)
 }
 
 func newLogger(level slog.Level) *slog.Logger {
@@ -149,6 +154,7 @@ func serve(ctx context.Context, getenv func(string) string) error {
 		ServiceTimeout:    cfg.ServiceTimeout,
 		FrontendDir:       cfg.FrontendDir,
 		CORSOrigins:       cfg.CORSOrigins,
+		Weather:           cfg.Weather,
 		Runs:              runs,
 	}, log, ready)
 	httpSrv := &http.Server{
@@ -166,12 +172,16 @@ func serve(ctx context.Context, getenv func(string) string) error {
 		close(ready)
 		srv.ListenForUserChanges(ctx)
 	}()
+	go maintainPartitions(ctx, log, db, cfg, ready)
 
 	timersDone := make(chan struct{})
 	if cfg.RunTimers {
 		fsys, _ := fs.Sub(functionFiles, "functions")
 		timers, err := handlers.LoadTimerFunctions(fsys, getenv)
-		if err != nil {
+		var missing *handlers.MissingSettingsError
+		if errors.As(err, &missing) {
+			log.Warn(err.Error())
+		} else if err != nil {
 			return fmt.Errorf("timer functions: %w", err)
 		}
 		log.Info("running timer functions in-process (DT_DISABLE_TIMERS=true turns this off)", "count", len(timers))
@@ -240,6 +250,34 @@ func runStore(ctx context.Context, log *slog.Logger, db *dbcore.DB, cfg config) 
 			"ttl_days", cfg.RunLogTTLDays)
 	}()
 	return store, nil
+}
+
+// partitionMaintenanceInterval is how often a running instance creates the readings partitions
+// ahead and applies DT_READINGS_RETENTION_DAYS (writes create missing partitions themselves).
+const partitionMaintenanceInterval = time.Hour
+
+// maintainPartitions runs readings partition maintenance once start-up is done and then every
+// partitionMaintenanceInterval until ctx ends. Instances running it together are safe.
+func maintainPartitions(ctx context.Context, log *slog.Logger, db *dbcore.DB, cfg config, ready <-chan struct{}) {
+	select {
+	case <-ready:
+	case <-ctx.Done():
+		return
+	}
+	for {
+		rep, err := db.MaintainReadingPartitions(ctx, time.Now(), cfg.ReadingsRetention)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("readings partition maintenance failed; retrying later", "err", err)
+		case len(rep.Created)+len(rep.Dropped) > 0:
+			log.Info("readings partitions maintained", "created", rep.Created, "dropped", rep.Dropped)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(partitionMaintenanceInterval):
+		}
+	}
 }
 
 // startUp prepares the database: creates it when missing, applies migrations, sets up the default

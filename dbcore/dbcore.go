@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -122,4 +124,21 @@ func EnsureDatabase(ctx context.Context, url string) error {
 		return translate(fmt.Errorf("create database %q: %w", name, err))
 	}
 	return nil
+}
+
+// transactRetrying is transact, run again (a few times, after a short random pause) when
+// PostgreSQL aborts it to break a deadlock or a serialization conflict. fn must be safe to repeat.
+func (db *DB) transactRetrying(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = db.transact(ctx, fn); !isRetryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(5+rand.IntN(20*(attempt+1))) * time.Millisecond):
+		}
+	}
+	return err
 }

@@ -79,6 +79,8 @@ func translate(err error) error {
 			return &Error{Kind: KindInvalid, Detail: "Number out of range", err: err}
 		case pgErr.Code == "22008" || pgErr.Code == "22007":
 			return &Error{Kind: KindInvalid, Detail: "Datetime out of range", err: err}
+		case pgErr.Code == "40P01" || pgErr.Code == "40001":
+			return &Error{Kind: KindUnavailable, Detail: "The database was busy with conflicting writes; try again", err: err}
 		case pgErr.Code == "54000":
 			return &Error{Kind: KindInvalid, Detail: "Value too large to index", err: err}
 		case pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03":
@@ -104,4 +106,11 @@ func translate(err error) error {
 func isUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// isRetryable reports whether err is a deadlock or serialization failure, after which a
+// transaction may simply run again.
+func isRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ImportSource yields the rows of a bulk import: a timestamp and one value per measure (nil for an
@@ -67,9 +68,29 @@ func (db *DB) ImportReadings(ctx context.Context, uniqueID string, measureNames 
 		var total int64
 		for k, sm := range measures {
 			column := map[Datatype]string{Float: "f", Integer: "i", Boolean: "b", String: "s"}[sm.datatype]
-			tag, err := tx.Exec(ctx, `INSERT INTO `+sensorReadingTable(sm.datatype)+` (sensor_id, measure_id, timestamp, value)
-				SELECT $1, $2, timestamp, `+column+` FROM import_reading WHERE measure = $3
-				ON CONFLICT DO NOTHING`, sm.sensorID, sm.measureID, k)
+			table := sensorReadingTable(sm.datatype)
+			// Months without a partition get theirs when the insert meets one (partitions.go).
+			months := func() ([]time.Time, error) {
+				rows, _ := tx.Query(ctx, `SELECT DISTINCT date_trunc('month', timestamp AT TIME ZONE 'UTC')
+					FROM import_reading WHERE measure = $1`, k)
+				ms, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (time.Time, error) {
+					var m time.Time
+					err := row.Scan(&m)
+					return time.Date(m.Year(), m.Month(), 1, 0, 0, 0, 0, time.UTC), err
+				})
+				if err != nil {
+					return nil, fmt.Errorf("months of imported readings: %w", err)
+				}
+				return ms, nil
+			}
+			var tag pgconn.CommandTag
+			err := writeEnsuringPartitions(ctx, tx, table, months, func(sp pgx.Tx) error {
+				var err error
+				tag, err = sp.Exec(ctx, `INSERT INTO `+table+` (sensor_id, measure_id, timestamp, value)
+					SELECT $1, $2, timestamp, `+column+` FROM import_reading WHERE measure = $3
+					ORDER BY timestamp ON CONFLICT DO NOTHING`, sm.sensorID, sm.measureID, k)
+				return err
+			})
 			if err != nil {
 				return fmt.Errorf("store readings of %q: %w", measureNames[k], err)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -122,7 +123,9 @@ func (db *DB) InsertReadingStream(ctx context.Context, uniqueID, measureName str
 	var srcErr error
 	// Readings tables have no foreign keys (they would cost most of ingest's time); holding a key-share
 	// lock on the sensor row while writing keeps DeleteSensor from removing the sensor meanwhile.
-	err = db.transact(ctx, func(tx pgx.Tx) error {
+	// Writers of overlapping batches can deadlock on each other's new keys; PostgreSQL then aborts
+	// one, which runs again (the source can be read again from the start).
+	err = db.transactRetrying(ctx, func(tx pgx.Tx) error {
 		var locked int32
 		if err := tx.QueryRow(ctx, `SELECT id FROM sensor WHERE id = $1 FOR KEY SHARE`, sm.sensorID).Scan(&locked); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
@@ -132,25 +135,32 @@ func (db *DB) InsertReadingStream(ctx context.Context, uniqueID, measureName str
 		}
 		// Fast path: COPY, which fails as a whole on a reading already stored; only then is the batch
 		// inserted skipping those, keeping the original's semantics (old value kept) at COPY speed for
-		// the usual, duplicate-free batch. The savepoint lets the transaction survive that failure.
+		// the usual, duplicate-free batch. A savepoint lets the transaction survive that failure. Both
+		// create the partitions of months that have none, when they meet one (partitions.go).
 		table := sensorReadingTable(sm.datatype)
-		copyTx, err := tx.Begin(ctx)
-		if err != nil {
-			return fmt.Errorf("savepoint: %w", err)
+		months := func() ([]time.Time, error) {
+			ms, err := sourceMonths(open(sm.datatype))
+			srcErr = err
+			return ms, err
 		}
-		src := open(sm.datatype)
-		_, err = copyTx.CopyFrom(ctx, pgx.Identifier{table}, []string{"sensor_id", "measure_id", "timestamp", "value"},
-			&copySource{src: src, sensorID: sm.sensorID, measureID: sm.measureID})
-		if err == nil {
-			return copyTx.Commit(ctx)
+		err := writeEnsuringPartitions(ctx, tx, table, months, func(sp pgx.Tx) error {
+			src := open(sm.datatype)
+			_, err := sp.CopyFrom(ctx, pgx.Identifier{table}, []string{"sensor_id", "measure_id", "timestamp", "value"},
+				&copySource{src: src, sensorID: sm.sensorID, measureID: sm.measureID})
+			if err != nil {
+				if srcErr = src.Err(); srcErr != nil {
+					return srcErr
+				}
+			}
+			return err
+		})
+		if err == nil || srcErr != nil {
+			return err
 		}
-		if srcErr = src.Err(); srcErr != nil {
-			return srcErr
-		}
-		if rbErr := copyTx.Rollback(ctx); rbErr != nil || !isUniqueViolation(err) {
+		if !isUniqueViolation(err) {
 			return fmt.Errorf("copy readings: %w", err)
 		}
-		src = open(sm.datatype)
+		src := open(sm.datatype)
 		var ts []time.Time
 		var values []any
 		for src.Next() {
@@ -160,10 +170,20 @@ func (db *DB) InsertReadingStream(ctx context.Context, uniqueID, measureName str
 		if srcErr = src.Err(); srcErr != nil {
 			return srcErr
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO `+table+` (sensor_id, measure_id, timestamp, value)
-			SELECT $1, $2, t, v FROM unnest($3::timestamptz[], $4::`+sqlArrayType(sm.datatype)+`) AS u(t, v)
-			ON CONFLICT DO NOTHING`, sm.sensorID, sm.measureID, ts, typedColumn(sm.datatype, values))
-		return err
+		months = func() ([]time.Time, error) {
+			var set monthSet
+			for _, t := range ts {
+				set.add(t)
+			}
+			return set.list(), nil
+		}
+		return writeEnsuringPartitions(ctx, tx, table, months, func(sp pgx.Tx) error {
+			// In time order, so that writers of overlapping batches take key locks in one order.
+			_, err := sp.Exec(ctx, `INSERT INTO `+table+` (sensor_id, measure_id, timestamp, value)
+				SELECT $1, $2, t, v FROM unnest($3::timestamptz[], $4::`+sqlArrayType(sm.datatype)+`) AS u(t, v)
+				ORDER BY t ON CONFLICT DO NOTHING`, sm.sensorID, sm.measureID, ts, typedColumn(sm.datatype, values))
+			return err
+		})
 	})
 	if srcErr != nil {
 		return srcErr
@@ -281,6 +301,31 @@ type ReadingsQuery struct {
 // KindInvalid when no sensor measure anywhere has the name, KindConflict for an ambiguous name.
 // start is called once, before the first reading, when the query has succeeded.
 func (db *DB) StreamReadings(ctx context.Context, q ReadingsQuery, start func() error, fn func(time.Time, Value) error) error {
+	// A sensor and measure read before cost one round trip: the read itself checks that the sensor
+	// still has its id (a sensor deleted and created again gets another), and an empty answer, which
+	// proves nothing, is answered by the path below.
+	if sm, ok := knownSensorMeasure(db, q.UniqueID, q.MeasureName); ok && !q.From.After(q.To) {
+		rows, err := db.pool.Query(ctx, `SELECT timestamp, value FROM `+sensorReadingTable(sm.datatype)+`
+			WHERE sensor_id = $1 AND measure_id = $2 AND timestamp BETWEEN $3 AND $4
+				AND EXISTS (SELECT 1 FROM sensor WHERE id = $1 AND unique_identifier = $5)
+			ORDER BY timestamp`, sm.sensorID, sm.measureID, q.From, q.To, q.UniqueID)
+		if err != nil {
+			return translate(fmt.Errorf("read readings: %w", err))
+		}
+		found := false
+		err = streamValues(rows, sm.datatype, func() error { return nil }, func(t time.Time, v Value) error {
+			if !found {
+				found = true
+				if err := start(); err != nil {
+					return err
+				}
+			}
+			return fn(t, v)
+		})
+		if err != nil || found {
+			return err
+		}
+	}
 	sm, err := resolveSensorMeasure(ctx, db.pool, q.UniqueID, q.MeasureName)
 	if err != nil {
 		if de, ok := AsError(err); ok && de.Kind == KindInvalid {
@@ -295,6 +340,7 @@ func (db *DB) StreamReadings(ctx context.Context, q ReadingsQuery, start func() 
 		}
 		return translate(err)
 	}
+	rememberSensorMeasure(db, q.UniqueID, q.MeasureName, sm)
 	if q.From.After(q.To) {
 		return start()
 	}
@@ -305,6 +351,39 @@ func (db *DB) StreamReadings(ctx context.Context, q ReadingsQuery, start func() 
 		return translate(fmt.Errorf("read readings: %w", err))
 	}
 	return streamValues(rows, sm.datatype, start, fn)
+}
+
+// sensorMeasureKey names a sensor's measure of one database.
+type sensorMeasureKey struct {
+	db                    *DB
+	uniqueID, measureName string
+}
+
+// knownSensorMeasures remembers resolved sensor measures. An entry never becomes wrong while its
+// sensor exists: a sensor's id and type never change, nor do a type's measures. Readers check that
+// the sensor still exists with its identifier.
+var knownSensorMeasures = struct {
+	sync.Mutex
+	m map[sensorMeasureKey]sensorMeasure
+}{m: map[sensorMeasureKey]sensorMeasure{}}
+
+// maxKnownSensorMeasures bounds knownSensorMeasures; it starts afresh when full.
+const maxKnownSensorMeasures = 10000
+
+func knownSensorMeasure(db *DB, uniqueID, measureName string) (sensorMeasure, bool) {
+	knownSensorMeasures.Lock()
+	defer knownSensorMeasures.Unlock()
+	sm, ok := knownSensorMeasures.m[sensorMeasureKey{db, uniqueID, measureName}]
+	return sm, ok
+}
+
+func rememberSensorMeasure(db *DB, uniqueID, measureName string, sm sensorMeasure) {
+	knownSensorMeasures.Lock()
+	defer knownSensorMeasures.Unlock()
+	if len(knownSensorMeasures.m) >= maxKnownSensorMeasures {
+		clear(knownSensorMeasures.m)
+	}
+	knownSensorMeasures.m[sensorMeasureKey{db, uniqueID, measureName}] = sm
 }
 
 // streamValues scans (timestamp, value) rows of datatype d into fn, calling start first.

@@ -44,7 +44,10 @@ type invocation func(ctx context.Context, req InvokeRequest) ([]string, error)
 // invocations are the timer functions, by function name (the folder name under functions/).
 func (s *Server) invocations() map[string]invocation {
 	return map[string]invocation{
-		"scheduler": s.invokeScheduler,
+		"scheduler":       s.invokeScheduler,
+		"arima":           s.invokeArima,
+		"hodmd":           s.invokeHodmd,
+		"ingress_weather": s.invokeIngressWeather,
 	}
 }
 

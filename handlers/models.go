@@ -192,10 +192,17 @@ func (s *Server) listModelRuns(w http.ResponseWriter, r *http.Request) error {
 	from := body.optDatetime("dt_from", now.Add(-7*24*time.Hour))
 	to := body.optDatetime("dt_to", now)
 	scenario := body.optStr("scenario")
+	page := readPage(body, maxListLimit)
 	if err := body.err(); err != nil {
 		return err
 	}
-	runs, err := s.db.ListModelRuns(r.Context(), model, from, to, scenario)
+	var runs []dbcore.ModelRun
+	var next *string
+	if page.on { // limit or cursor: one page (readings_scale.go); without them, the original's answer
+		runs, next, err = s.modelRunsPage(r.Context(), model, from, to, scenario, page)
+	} else {
+		runs, err = s.db.ListModelRuns(r.Context(), model, from, to, scenario)
+	}
 	if err != nil {
 		return err
 	}
@@ -203,6 +210,10 @@ func (s *Server) listModelRuns(w http.ResponseWriter, r *http.Request) error {
 	for i, run := range runs {
 		out[i] = modelRunJSON{run.ID, run.ModelID, run.ModelName, run.ScenarioID, run.ScenarioDescription,
 			jsonTime(run.TimeCreated), run.SensorUniqueID, run.SensorMeasure}
+	}
+	if page.on {
+		writeJSON(w, http.StatusOK, pageJSON{out, next})
+		return nil
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -129,8 +129,12 @@ func (s *Server) sensorReadings(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := dbcore.ReadingsQuery{MeasureName: body.str("measure_name"), UniqueID: body.str("unique_identifier"),
 		From: body.datetime("dt_from"), To: body.datetime("dt_to")}
+	page := readPage(body, maxReadingsLimit)
 	if err := body.err(); err != nil {
 		return err
+	}
+	if page.on { // limit or cursor: one page (readings_scale.go); without them, the original's answer
+		return s.sensorReadingsPage(w, r, q, page)
 	}
 	return streamTimeValues(w, func(start func() error, fn func(time.Time, dbcore.Value) error) error {
 		return s.db.StreamReadings(r.Context(), q, start, fn)

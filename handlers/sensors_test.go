@@ -533,7 +533,7 @@ func TestSensorLocations(t *testing.T) {
 }
 
 // Item 33.
-func TestSensorRoutesNeedToken(t *testing.T) { expectAuthRequired(t, sensorAPI, 13) }
+func TestSensorRoutesNeedToken(t *testing.T) { expectAuthRequired(t, sensorAPI, 16) }
 
 func TestSensorHostileBodies(t *testing.T) {
 	a := newAPI(t)

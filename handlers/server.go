@@ -29,6 +29,8 @@ type Config struct {
 	BcryptCost int
 	// MaxImportBytes caps a CSV import's body.
 	MaxImportBytes int64
+	// Weather configures the OpenWeatherMap ingress.
+	Weather WeatherConfig
 	// Runs keeps the service run history; nil means the PostgreSQL database.
 	Runs RunStore
 	// FrontendDir is the built web app (frontend/dist) to serve at /; empty serves none.
@@ -134,6 +136,9 @@ var routes = []route{
 	{"POST", "/sensor/delete-sensor-type", (*Server).deleteSensorType, false, false, true},
 	{"POST", "/sensor/edit-sensor", (*Server).editSensor, false, false, false},
 	{"POST", "/sensor/import-readings", (*Server).importReadings, false, false, false},
+	{"POST", "/sensor/aggregate-readings", (*Server).aggregateReadings, false, false, false},
+	{"POST", "/sensor/latest-readings", (*Server).latestReadings, false, false, false},
+	{"POST", "/sensor/export-readings", (*Server).exportReadings, false, false, false},
 
 	{"POST", "/model/insert-model", (*Server).insertModel, false, false, false},
 	{"GET", "/model/list-models", (*Server).listModels, false, false, false},
@@ -162,6 +167,12 @@ var routes = []route{
 	{"POST", "/service/list-schedules", (*Server).listSchedules, false, false, false},
 	{"POST", "/service/edit-schedule", (*Server).editSchedule, false, false, false},
 	{"POST", "/service/delete-schedule", (*Server).deleteSchedule, false, false, true},
+
+	// Model functions on demand: public to the router, they take a function key or a token themselves.
+	{"POST", "/forecast/arima", (*Server).forecastArimaHTTP, true, false, false},
+	{"POST", "/forecast/hodmd", (*Server).forecastHodmdHTTP, true, false, false},
+	{"GET", "/forecast/function-keys", (*Server).forecastFunctionKeys, false, false, true},
+	{"POST", "/ingress/weather", (*Server).ingressWeatherHTTP, true, false, false},
 }
 
 // apiPrefix is the Functions route prefix (host.json extensions.http.routePrefix).

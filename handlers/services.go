@@ -336,8 +336,10 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var service, set *string
+	page := readPage(nil, maxListLimit)
 	if body != nil {
 		service, set = body.optStr("service_name"), body.optStr("parameter_set_name")
+		page = readPage(body, maxListLimit)
 		if err := body.err(); err != nil {
 			return err
 		}
@@ -345,7 +347,13 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	if set != nil && service == nil {
 		return badRequest("parameter_set_name cannot be provided without service_name.")
 	}
-	runs, err := s.runs.ListRuns(r.Context(), service, set)
+	var runs []dbcore.ServiceRun
+	var next *string
+	if page.on { // limit or cursor: one page (readings_scale.go); without them, the original's answer
+		runs, next, err = s.runsPage(r.Context(), service, set, page)
+	} else {
+		runs, err = s.runs.ListRuns(r.Context(), service, set)
+	}
 	if err != nil {
 		return err
 	}
@@ -365,6 +373,10 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	for i, run := range runs {
 		out[i] = runJSON{run.ServiceName, run.ParameterSetName, run.Parameters, run.ResponseJSON,
 			run.ResponseStatusCode, jsonTime(run.Timestamp), run.Error}
+	}
+	if page.on {
+		writeJSON(w, http.StatusOK, pageJSON{out, next})
+		return nil
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

@@ -169,6 +169,11 @@ func deploy(ctx *pulumi.Context) (*outputs, error) {
 		"DT_COSMOS_DATABASE":  pulumi.String(cfg.CosmosDatabase),
 		"DT_COSMOS_CONTAINER": pulumi.String(cfg.CosmosContainer),
 		"DT_RUN_LOG_TTL_DAYS": pulumi.String(strconv.Itoa(cfg.RunLogTTLDays)),
+		// The timer functions' schedules (functions/*/function.json name them with %...%): without
+		// them the host leaves those functions out. appSettings may override them.
+		"DT_WEATHER_SCHEDULE": pulumi.String("0 5 * * * *"),
+		"DT_ARIMA_SCHEDULE":   pulumi.String("0 30 4,16 * * *"),
+		"DT_HODMD_SCHEDULE":   pulumi.String("0 45 4,16 * * *"),
 	}
 	if secrets.defaultUser != nil {
 		settings["DT_DEFAULT_USER_PASS"] = keyVaultReference(secrets.defaultUser)

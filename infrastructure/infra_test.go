@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -155,9 +156,28 @@ func TestAppSettingsHoldNoSecrets(t *testing.T) {
 		"DT_COSMOS_DATABASE":  "dtbase",
 		"DT_COSMOS_CONTAINER": "service_runs",
 		"DT_RUN_LOG_TTL_DAYS": "90",
+		"DT_WEATHER_SCHEDULE": "0 5 * * * *",
+		"DT_ARIMA_SCHEDULE":   "0 30 4,16 * * *",
+		"DT_HODMD_SCHEDULE":   "0 45 4,16 * * *",
 	} {
 		if settings[k] != want {
 			t.Errorf("app setting %s = %q, want %q", k, settings[k], want)
+		}
+	}
+	// Every app setting a function.json names (%SETTING%) is set, or the host leaves the function out.
+	files, _ := filepath.Glob("../functions/*/function.json")
+	if len(files) == 0 {
+		t.Fatal("no function.json found")
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`%([A-Za-z0-9_]+)%`).FindAllStringSubmatch(string(data), -1) {
+			if settings[m[1]] == "" {
+				t.Errorf("%s names app setting %s, which the program does not set", f, m[1])
+			}
 		}
 	}
 	if u, err := url.Parse(settings["DT_DATABASE_URL"]); err != nil {

@@ -36,6 +36,7 @@ fi
 
 export DT_LISTEN_ADDR=${DT_LISTEN_ADDR:-127.0.0.1}
 export DT_PORT=${DT_PORT:-7071}
+export DT_WEATHER_SCHEDULE="${DT_WEATHER_SCHEDULE:-0 5 * * * *}"
 export DT_ARIMA_SCHEDULE="${DT_ARIMA_SCHEDULE:-0 30 4,16 * * *}" DT_HODMD_SCHEDULE="${DT_HODMD_SCHEDULE:-0 45 4,16 * * *}"
 web_app="http://localhost:$DT_PORT/"
 [ -n "${DT_FRONTEND_DIR:-}" ] || web_app="not built (install Node.js and npm, then run make run again)"
