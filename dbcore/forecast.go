@@ -73,26 +73,8 @@ func (db *DB) InsertForecastRun(ctx context.Context, run ForecastRun) (int32, er
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO model_run (model_id, scenario_id, sensor_id, sensor_measure_id, time_created)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (model_id, scenario_id, time_created) DO NOTHING RETURNING id`,
-			mid, scenarioID, sm.sensorID, sm.measureID, run.TimeCreated).Scan(&runID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return Conflictf("Model run exists already for this model, scenario and time_created")
-		}
-		if err != nil {
-			return fmt.Errorf("insert model run: %w", err)
-		}
-		seen := map[string]bool{}
-		for _, out := range run.Outputs {
-			if seen[out.MeasureName] {
-				return Conflictf("Measure '%s' is listed twice in one run", out.MeasureName)
-			}
-			seen[out.MeasureName] = true
-			if err := insertOutput(ctx, tx, runID, out); err != nil {
-				return err
-			}
-		}
-		return nil
+		runID, err = insertRun(ctx, tx, mid, scenarioID, &sm.sensorID, &sm.measureID, run.TimeCreated, run.Outputs)
+		return err
 	})
 	return runID, err
 }

@@ -291,28 +291,36 @@ func (db *DB) InsertModelRun(ctx context.Context, run NewModelRun) (int32, error
 				}
 			}
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO model_run (model_id, scenario_id, sensor_id, sensor_measure_id, time_created)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (model_id, scenario_id, time_created) DO NOTHING RETURNING id`,
-			mid, scenarioID, sensorID, measureID, run.TimeCreated).Scan(&runID)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return Conflictf("Model run exists already for this model, scenario and time_created")
-		}
-		if err != nil {
-			return fmt.Errorf("insert model run: %w", err)
-		}
-		seen := map[string]bool{}
-		for _, out := range run.Outputs {
-			if seen[out.MeasureName] {
-				return Conflictf("Measure '%s' is listed twice in one run", out.MeasureName)
-			}
-			seen[out.MeasureName] = true
-			if err := insertOutput(ctx, tx, runID, out); err != nil {
-				return err
-			}
-		}
-		return nil
+		runID, err = insertRun(ctx, tx, mid, scenarioID, sensorID, measureID, run.TimeCreated, run.Outputs)
+		return err
 	})
 	return runID, err
+}
+
+// insertRun creates a model run with its outputs. KindConflict: the run exists (same model,
+// scenario and time), or a measure is listed twice.
+func insertRun(ctx context.Context, tx pgx.Tx, modelID, scenarioID int32, sensorID, measureID *int32, created time.Time, outputs []ModelOutput) (int32, error) {
+	var runID int32
+	err := tx.QueryRow(ctx, `INSERT INTO model_run (model_id, scenario_id, sensor_id, sensor_measure_id, time_created)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (model_id, scenario_id, time_created) DO NOTHING RETURNING id`,
+		modelID, scenarioID, sensorID, measureID, created).Scan(&runID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, Conflictf("Model run exists already for this model, scenario and time_created")
+	}
+	if err != nil {
+		return 0, fmt.Errorf("insert model run: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, out := range outputs {
+		if seen[out.MeasureName] {
+			return 0, Conflictf("Measure '%s' is listed twice in one run", out.MeasureName)
+		}
+		seen[out.MeasureName] = true
+		if err := insertOutput(ctx, tx, runID, out); err != nil {
+			return 0, err
+		}
+	}
+	return runID, nil
 }
 
 func insertOutput(ctx context.Context, tx pgx.Tx, runID int32, out ModelOutput) error {
