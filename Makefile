@@ -1,6 +1,7 @@
 # DTBase in Go. `make run` starts the platform, `make test` runs every test.
 GO ?= go
-FUZZTIME ?= 10s   # per fuzz target in `make test`; `make fuzz FUZZTIME=10m` for a longer run
+# Fuzzing time per target in `make test`; `make fuzz FUZZTIME=10m` for a longer run.
+FUZZTIME ?= 10s
 
 .PHONY: run test fuzz bench package build migrate vet fmt clean
 
