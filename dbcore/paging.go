@@ -16,19 +16,12 @@ import (
 // StreamReadingsPage is StreamReadings for one page: at most limit readings, after the timestamp
 // after when it is not nil (otherwise from q.From), up to q.To inclusive.
 func (db *DB) StreamReadingsPage(ctx context.Context, q ReadingsQuery, after *time.Time, limit int, start func() error, fn func(time.Time, Value) error) error {
-	sm, err := resolveSensorMeasure(ctx, db.pool, q.UniqueID, q.MeasureName)
+	sm, found, err := db.resolveForRead(ctx, q)
 	if err != nil {
-		if de, ok := AsError(err); ok && de.Kind == KindInvalid {
-			var known bool
-			if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sensor_measure WHERE name = $1)`, q.MeasureName).Scan(&known); err != nil {
-				return translate(fmt.Errorf("check measure %q: %w", q.MeasureName, err))
-			}
-			if !known {
-				return Invalidf("No sensor measure named '%s'", q.MeasureName)
-			}
-			return start()
-		}
-		return translate(err)
+		return err
+	}
+	if !found {
+		return start()
 	}
 	if q.From.After(q.To) {
 		return start()

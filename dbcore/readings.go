@@ -326,19 +326,12 @@ func (db *DB) StreamReadings(ctx context.Context, q ReadingsQuery, start func() 
 			return err
 		}
 	}
-	sm, err := resolveSensorMeasure(ctx, db.pool, q.UniqueID, q.MeasureName)
+	sm, found, err := db.resolveForRead(ctx, q)
 	if err != nil {
-		if de, ok := AsError(err); ok && de.Kind == KindInvalid {
-			var known bool
-			if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sensor_measure WHERE name = $1)`, q.MeasureName).Scan(&known); err != nil {
-				return translate(fmt.Errorf("check measure %q: %w", q.MeasureName, err))
-			}
-			if !known {
-				return Invalidf("No sensor measure named '%s'", q.MeasureName)
-			}
-			return start()
-		}
-		return translate(err)
+		return err
+	}
+	if !found {
+		return start()
 	}
 	rememberSensorMeasure(db, q.UniqueID, q.MeasureName, sm)
 	if q.From.After(q.To) {
@@ -384,6 +377,27 @@ func rememberSensorMeasure(db *DB, uniqueID, measureName string, sm sensorMeasur
 		clear(knownSensorMeasures.m)
 	}
 	knownSensorMeasures.m[sensorMeasureKey{db, uniqueID, measureName}] = sm
+}
+
+// resolveForRead finds the measure a read of q is about. found is false when the answer is empty
+// (unknown sensor, or a measure its type lacks); KindInvalid when no sensor measure anywhere has
+// the name, KindConflict for an ambiguous one.
+func (db *DB) resolveForRead(ctx context.Context, q ReadingsQuery) (sm sensorMeasure, found bool, err error) {
+	sm, err = resolveSensorMeasure(ctx, db.pool, q.UniqueID, q.MeasureName)
+	if de, ok := AsError(err); ok && de.Kind == KindInvalid {
+		var known bool
+		if err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sensor_measure WHERE name = $1)`, q.MeasureName).Scan(&known); err != nil {
+			return sm, false, translate(fmt.Errorf("check measure %q: %w", q.MeasureName, err))
+		}
+		if !known {
+			return sm, false, Invalidf("No sensor measure named '%s'", q.MeasureName)
+		}
+		return sm, false, nil
+	}
+	if err != nil {
+		return sm, false, translate(err)
+	}
+	return sm, true, nil
 }
 
 // streamValues scans (timestamp, value) rows of datatype d into fn, calling start first.
