@@ -138,50 +138,25 @@ func (s *Server) sensorReadingsPage(w http.ResponseWriter, r *http.Request, q db
 		}
 		after = &t
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	buf := make([]byte, 0, 128)
-	var dates datetimeAppender
+	out := newJSONStream(w)
 	n := 0
 	var last time.Time
 	more := false
-	start := func() error {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		_, err := bw.WriteString(`{"items":[`)
-		return err
-	}
+	start := func() error { return out.open(`{"items":[`) }
 	err = s.db.StreamReadingsPage(r.Context(), q, after, page.limit+1, start, func(t time.Time, v dbcore.Value) error {
 		if n == page.limit {
 			more = true
 			return nil
 		}
-		buf = buf[:0]
-		if n > 0 {
-			buf = append(buf, ',')
-		}
 		n++
 		last = t
-		buf = append(buf, `{"value":`...)
-		buf = v.AppendJSON(buf)
-		buf = append(buf, `,"timestamp":`...)
-		buf = dates.append(buf, t)
-		buf = append(buf, '}')
-		_, err := bw.Write(buf)
-		return err
+		return out.reading(t, v)
 	})
-	if err != nil {
-		if bw.Buffered() > 0 || n > 0 {
-			return errAbortResponse{err}
-		}
-		return err
-	}
-	bw.WriteString(`],"next_cursor":`)
+	next := `null}`
 	if more {
-		bw.WriteString(`"` + encodeCursor(cursorReadings, fp, last.UnixMicro()) + `"}`)
-	} else {
-		bw.WriteString(`null}`)
+		next = `"` + encodeCursor(cursorReadings, fp, last.UnixMicro()) + `"}`
 	}
-	return bw.Flush()
+	return out.finish(err, `],"next_cursor":`+next)
 }
 
 // modelRunsPage lists one page of model runs, keyed on the run id.
@@ -393,39 +368,19 @@ func (s *Server) aggregateReadings(w http.ResponseWriter, r *http.Request) error
 	for i, f := range q.Functions {
 		keys[i] = []byte(`,"` + string(f) + `":`)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
-	buf := make([]byte, 0, 256)
-	var dates datetimeAppender
-	first := true
-	start := func(dbcore.Datatype) error {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		return bw.WriteByte('[')
-	}
-	err = s.db.AggregateReadings(r.Context(), q, start, func(b *dbcore.AggregateBucket) error {
-		buf = buf[:0]
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		buf = append(buf, prefixes[b.Sensor]...)
-		buf = dates.append(buf, b.Start)
-		for i, v := range b.Values {
-			buf = append(buf, keys[i]...)
-			buf = v.AppendJSON(buf)
-		}
-		buf = append(buf, '}')
-		_, err := bw.Write(buf)
-		return err
+	out := newJSONStream(w)
+	err = s.db.AggregateReadings(r.Context(), q, func(dbcore.Datatype) error { return out.open("[") }, func(b *dbcore.AggregateBucket) error {
+		return out.element(func(buf []byte) []byte {
+			buf = append(buf, prefixes[b.Sensor]...)
+			buf = out.dates.append(buf, b.Start)
+			for i, v := range b.Values {
+				buf = append(buf, keys[i]...)
+				buf = v.AppendJSON(buf)
+			}
+			return append(buf, '}')
+		})
 	})
-	if err != nil {
-		if bw.Buffered() > 0 || !first {
-			return errAbortResponse{err}
-		}
-		return err
-	}
-	bw.WriteByte(']')
-	return bw.Flush()
+	return out.finish(err, "]")
 }
 
 func aggregateFuncNames() string {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bufio"
 	"net/http"
 	"time"
 
@@ -141,41 +140,12 @@ func (s *Server) sensorReadings(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// streamTimeValues writes [{"value":...,"timestamp":...},...] from a streaming source. Nothing is
-// written until the source calls start, so an error before that still gets a proper error response.
+// streamTimeValues writes [{"value":...,"timestamp":...},...] from a streaming source, which calls
+// start before its first reading.
 func streamTimeValues(w http.ResponseWriter, source func(start func() error, fn func(time.Time, dbcore.Value) error) error) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	buf := make([]byte, 0, 128)
-	var dates datetimeAppender
-	first := true
-	start := func() error {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusOK)
-		return bw.WriteByte('[')
-	}
-	err := source(start, func(t time.Time, v dbcore.Value) error {
-		buf = buf[:0]
-		if !first {
-			buf = append(buf, ',')
-		}
-		first = false
-		buf = append(buf, `{"value":`...)
-		buf = v.AppendJSON(buf)
-		buf = append(buf, `,"timestamp":`...)
-		buf = dates.append(buf, t)
-		buf = append(buf, '}')
-		_, err := bw.Write(buf)
-		return err
-	})
-	if err != nil {
-		if bw.Buffered() > 0 || !first {
-			// Headers are gone: the client sees a truncated body, which no JSON parser accepts.
-			return errAbortResponse{err}
-		}
-		return err
-	}
-	bw.WriteByte(']')
-	return bw.Flush()
+	out := newJSONStream(w)
+	err := source(func() error { return out.open("[") }, out.reading)
+	return out.finish(err, "]")
 }
 
 func (s *Server) deleteSensor(w http.ResponseWriter, r *http.Request) error {
