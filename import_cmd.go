@@ -71,15 +71,7 @@ type importCounts struct {
 }
 
 func importViaDatabase(ctx context.Context, sensor, measure string, in io.Reader, getenv func(string) string, counts *importCounts) error {
-	cfg, err := loadConfig(getenv, false)
-	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	opts, err := dbOptions(cfg)
-	if err != nil {
-		return err
-	}
-	db, err := dbcore.Open(ctx, cfg.DatabaseURL, opts)
+	db, _, err := openDatabase(ctx, getenv)
 	if err != nil {
 		return err
 	}

@@ -67,16 +67,22 @@ func newLogger(level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: level}))
 }
 
-func migrate(ctx context.Context, args []string, getenv func(string) string) error {
+// openDatabase connects the subcommands that work on the database alone (no token secret needed).
+func openDatabase(ctx context.Context, getenv func(string) string) (*dbcore.DB, config, error) {
 	cfg, err := loadConfig(getenv, false)
 	if err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
+		return nil, cfg, fmt.Errorf("configuration:\n%w", err)
 	}
 	opts, err := dbOptions(cfg)
 	if err != nil {
-		return err
+		return nil, cfg, err
 	}
 	db, err := dbcore.Open(ctx, cfg.DatabaseURL, opts)
+	return db, cfg, err
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string) error {
+	db, cfg, err := openDatabase(ctx, getenv)
 	if err != nil {
 		return err
 	}
